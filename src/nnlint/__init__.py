@@ -1,0 +1,29 @@
+"""nnlint: the "37 reasons your neural network is not working" checklist, as a tool.
+
+The public API. ``check_source``/``check_paths`` (static half) need no torch;
+``trace`` and ``doctor`` import torch when called.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nnlint.api import check_paths, check_source
+from nnlint.diagnostic import Applicability, Diagnostic, Fix, Position, Range, Severity
+
+__version__ = "0.1.0"
+__all__ = ["Applicability", "Diagnostic", "Fix", "Position", "Range", "Severity", "check_paths", "check_source", "doctor", "trace"]
+
+
+def trace(*args: Any, **kwargs: Any) -> Any:
+    """Trace a model with prime-dimension shapes (see ``nnlint.trace.trace``); needs ``nnlint[trace]``."""
+    from nnlint.trace import trace as run_trace
+
+    return run_trace(*args, **kwargs)
+
+
+def doctor(*args: Any, **kwargs: Any) -> Any:
+    """Run the first training steps with checks (see ``nnlint.doctor.doctor``); needs ``nnlint[trace]``."""
+    from nnlint.doctor import doctor as run_doctor
+
+    return run_doctor(*args, **kwargs)

@@ -1,0 +1,211 @@
+"""The project index: other files of the user's project, read (never imported) on demand.
+
+``from model import Net`` in train.py is followed to model.py next to it (or
+up the directory tree to the project root), parsed once per process, and
+summarised: its classes (bases, the ``self.x = ...`` assignments of
+``__init__``, ``forward``) and functions. The interpreter evaluates those with
+the module's own imports, so ``Net.forward`` returning ``self.fc(h)`` is known
+to return logits in train.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import libcst as cst
+
+from nnlint.analysis.imports import ImportMap
+from nnlint.analysis.syntax import body_statements, small_statements
+
+_ROOT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg")
+
+
+@dataclass(eq=False)
+class FunctionInfo:
+    node: cst.FunctionDef
+    module: "ModuleInfo"
+    owner: "ClassInfo | None" = None
+
+    @property
+    def name(self) -> str:
+        return self.node.name.value
+
+    @cached_property
+    def params(self) -> list[str]:
+        parameters = self.node.params
+        return [param.name.value for param in (*parameters.posonly_params, *parameters.params)]
+
+    @cached_property
+    def decorators(self) -> list[str]:
+        return [self.module.imports.qualify(_decorator_callee(d.decorator)) or "" for d in self.node.decorators]
+
+
+@dataclass(eq=False)
+class ClassInfo:
+    node: cst.ClassDef
+    module: "ModuleInfo"
+
+    @property
+    def name(self) -> str:
+        return self.node.name.value
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.module.key}.{self.name}"
+
+    @cached_property
+    def base_names(self) -> list[str]:
+        """Qualified names of the bases (project bases as ``<module key>.<Name>``)."""
+        return [self.module.qualify(base.value) or "" for base in self.node.bases]
+
+    @cached_property
+    def methods(self) -> dict[str, FunctionInfo]:
+        return {
+            statement.name.value: FunctionInfo(statement, self.module, self)
+            for statement in body_statements(self.node.body)
+            if isinstance(statement, cst.FunctionDef)
+        }
+
+    @cached_property
+    def attributes(self) -> dict[str, cst.BaseExpression]:
+        """``self.NAME = expr`` in ``__init__`` (the last one wins), and class-level assignments."""
+        found: dict[str, cst.BaseExpression] = {}
+        init = self.methods.get("__init__")
+        for statement in _all_simple(init.node) if init else []:
+            for small in small_statements(statement):
+                targets = _assign_targets(small)
+                for target in targets:
+                    if (
+                        isinstance(target, cst.Attribute)
+                        and isinstance(target.value, cst.Name)
+                        and target.value.value == "self"
+                        and small.value is not None  # type: ignore[union-attr]
+                    ):
+                        found[target.attr.value] = small.value  # type: ignore[union-attr]
+        return found
+
+
+def _assign_targets(small: cst.BaseSmallStatement) -> list[cst.BaseExpression]:
+    if isinstance(small, cst.Assign):
+        return [target.target for target in small.targets]
+    if isinstance(small, cst.AnnAssign) and small.value is not None:
+        return [small.target]
+    return []
+
+
+def _all_simple(function: cst.FunctionDef) -> list[cst.BaseStatement]:
+    from nnlint.analysis.syntax import walk_statements
+
+    return list(walk_statements(body_statements(function.body)))
+
+
+def _decorator_callee(node: cst.BaseExpression) -> cst.BaseExpression:
+    return node.func if isinstance(node, cst.Call) else node
+
+
+@dataclass(eq=False)
+class ModuleInfo:
+    key: str  # dotted module name relative to its root ("model", "pkg.models"), or the path
+    path: Path | None
+    module: cst.Module
+    package: str | None
+    project: "Project"
+
+    @cached_property
+    def imports(self) -> ImportMap:
+        return ImportMap.of(self.module, self.package)
+
+    @cached_property
+    def classes(self) -> dict[str, ClassInfo]:
+        return {s.name.value: ClassInfo(s, self) for s in self.module.body if isinstance(s, cst.ClassDef)}
+
+    @cached_property
+    def functions(self) -> dict[str, FunctionInfo]:
+        return {s.name.value: FunctionInfo(s, self) for s in self.module.body if isinstance(s, cst.FunctionDef)}
+
+    def qualify(self, node: cst.BaseExpression) -> str | None:
+        """Imported names resolve through imports; names defined here become ``<key>.<name>``."""
+        qualified = self.imports.qualify(node)
+        if qualified is not None:
+            return qualified
+        if isinstance(node, cst.Name) and (node.value in self.classes or node.value in self.functions):
+            return f"{self.key}.{node.value}"
+        return None
+
+
+@dataclass
+class Project:
+    """Loads project modules by dotted name, relative to the directories of checked files."""
+
+    cache: dict[Path, ModuleInfo | None] = field(default_factory=dict)
+
+    def module_for(self, path: Path | None, module: cst.Module) -> ModuleInfo:
+        key, package = module_name_for(path) if path is not None else ("<stdin>", None)
+        info = ModuleInfo(key, path, module, package, self)
+        if path is not None:
+            self.cache[path.resolve()] = info
+        return info
+
+    def find_class(self, qualname: str, near: ModuleInfo) -> ClassInfo | None:
+        found = self._find(qualname, near)
+        return found.classes.get(qualname.rsplit(".", 1)[-1]) if found else None
+
+    def find_function(self, qualname: str, near: ModuleInfo) -> FunctionInfo | None:
+        found = self._find(qualname, near)
+        return found.functions.get(qualname.rsplit(".", 1)[-1]) if found else None
+
+    def _find(self, qualname: str, near: ModuleInfo) -> ModuleInfo | None:
+        module_name, _, _ = qualname.rpartition(".")
+        if not module_name or module_name.split(".", 1)[0] in _EXTERNAL:
+            return None
+        if module_name == near.key:
+            return near
+        for root in _roots(near.path):
+            for candidate in (root / (module_name.replace(".", "/") + ".py"), root / module_name.replace(".", "/") / "__init__.py"):
+                if candidate.is_file():
+                    return self._load(candidate)
+        return None
+
+    def _load(self, path: Path) -> ModuleInfo | None:
+        resolved = path.resolve()
+        if resolved not in self.cache:
+            try:
+                tree = cst.parse_module(resolved.read_bytes())
+            except (OSError, cst.ParserSyntaxError, UnicodeDecodeError, RecursionError):
+                self.cache[resolved] = None
+            else:
+                self.module_for(resolved, tree)
+        return self.cache[resolved]
+
+
+_EXTERNAL = frozenset(("torch", "torchvision", "numpy", "sklearn", "timm", "transformers", "lightning", "pytorch_lightning", "os", "sys"))
+
+
+def _roots(path: Path | None) -> list[Path]:
+    """Directories a module may be imported from: the file's package root and its parents up to the project root."""
+    if path is None:
+        return [Path.cwd()]
+    roots: list[Path] = []
+    directory = path.resolve().parent
+    for candidate in (directory, *directory.parents):
+        roots.append(candidate)
+        if (candidate / "src").is_dir():
+            roots.append(candidate / "src")
+        if any((candidate / marker).exists() for marker in _ROOT_MARKERS):
+            break
+    return roots
+
+
+def module_name_for(path: Path) -> tuple[str, str | None]:
+    """(dotted module name, package) of a file, walking up through ``__init__.py`` packages."""
+    resolved = path.resolve()
+    parts = [resolved.stem] if resolved.stem != "__init__" else []
+    directory = resolved.parent
+    while (directory / "__init__.py").is_file():
+        parts.insert(0, directory.name)
+        directory = directory.parent
+    name = ".".join(parts) or resolved.parent.name
+    package = ".".join(parts if resolved.stem == "__init__" else parts[:-1])
+    return name, package

@@ -1,0 +1,94 @@
+"""Which files a command line means: files, directories (recursively, ``*.py``) and globs.
+
+Directories skip the usual non-source folders and the configured ``exclude``
+globs; a file named explicitly is always checked (as ruff does), unless
+excluded by config. Symlink loops are not followed; each file appears once.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import glob
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SKIPPED_DIRECTORIES = frozenset(
+    (".git", ".hg", ".svn", ".venv", "venv", "env", ".env", "build", "dist", "__pycache__", "node_modules",
+     ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox", ".nox", ".nnlint_cache", ".eggs", "site-packages")
+)
+SOURCE_SUFFIXES = (".py",)
+
+
+@dataclass
+class Discovery:
+    files: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # one line each: a path that gave nothing to check
+
+
+def discover(arguments: Sequence[str], exclude: Iterable[str] = (), root: Path | None = None) -> Discovery:
+    found = Discovery()
+    seen: set[str] = set()
+    patterns = tuple(exclude)
+
+    def add(path: str) -> None:
+        key = os.path.realpath(path)
+        if key not in seen and not _excluded(path, patterns, root):
+            seen.add(key)
+            found.files.append(path)
+
+    for argument in arguments:
+        if os.path.isdir(argument):
+            before = len(found.files)
+            for path in _walk(argument, patterns, root):
+                add(path)
+            if len(found.files) == before:
+                found.errors.append(f"{argument}: no Python files found")
+        elif os.path.isfile(argument) or os.path.islink(argument):
+            add(argument)
+        elif glob.has_magic(argument):
+            matches = sorted(p for p in glob.glob(argument, recursive=True) if os.path.isfile(p) and p.endswith(SOURCE_SUFFIXES))
+            for path in matches:
+                add(path)
+            if not matches:
+                found.errors.append(f"{argument}: no Python files match")
+        elif os.path.exists(argument):
+            found.errors.append(f"{argument}: not a regular file or directory")
+        else:
+            found.errors.append(f"{argument}: no such file or directory")
+    return found
+
+
+def _walk(directory: str, patterns: tuple[str, ...], root: Path | None) -> Iterable[str]:
+    visited: set[tuple[int, int]] = set()
+    for current, subdirectories, files in os.walk(directory, followlinks=True, onerror=lambda error: None):
+        try:
+            stat = os.stat(current)
+        except OSError:
+            subdirectories[:] = []
+            continue
+        identity = (stat.st_dev, stat.st_ino)
+        if identity in visited:  # a symlink loop, or the same tree reached twice
+            subdirectories[:] = []
+            continue
+        visited.add(identity)
+        subdirectories[:] = sorted(
+            name for name in subdirectories
+            if name not in SKIPPED_DIRECTORIES and not name.endswith(".egg-info") and not _excluded(os.path.join(current, name), patterns, root)
+        )
+        for name in sorted(files):
+            if name.endswith(SOURCE_SUFFIXES):
+                yield os.path.join(current, name)
+
+
+def _excluded(path: str, patterns: tuple[str, ...], root: Path | None) -> bool:
+    if not patterns:
+        return False
+    candidates = {path, os.path.basename(path), os.path.normpath(path)}
+    if root is not None:
+        try:
+            candidates.add(Path(path).resolve().relative_to(root).as_posix())
+        except ValueError:
+            pass
+    return any(fnmatch.fnmatch(candidate, pattern) or fnmatch.fnmatch(candidate, pattern.rstrip("/") + "/*") for candidate in candidates for pattern in patterns)

@@ -1,0 +1,177 @@
+"""Checking files: parse once, one batched visit for all rules, findings as Diagnostics.
+
+``check_text`` is the per-file pipeline (prefilter -> parse -> visit -> positions
+only if something was found -> fixes -> suppressions -> config overrides);
+``check_files`` runs it over many files, in a process pool when there are
+several, and returns results sorted whatever the parallelism.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+
+from nnlint.analysis.context import FileContext
+from nnlint.analysis.project import Project
+from nnlint.config import Settings
+from nnlint.diagnostic import Diagnostic, Range, Severity
+from nnlint.fixes import text_edits
+from nnlint.positions import NodePositions
+from nnlint.registry import all_rules, select_codes
+from nnlint.rule import Rule
+from nnlint.sources import UnreadableSource, read_source
+from nnlint.suppression import parse_suppressions
+from nnlint.visitor import BatchedVisitor
+
+SYNTAX_ERROR_CODE = "NN000"
+
+
+@dataclass
+class FileResult:
+    path: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # one line each: the file (or a rule on it) failed
+    text: str | None = None
+    encoding: str = "utf-8"
+
+
+def enabled_rules(settings: Settings) -> list[type[Rule]]:
+    rules = all_rules()
+    codes = select_codes(
+        [rule.code for rule in rules],
+        settings.select,
+        settings.extend_select,
+        settings.ignore,
+        [rule.code for rule in rules if rule.default_enabled],
+    )
+    return [rule for rule in rules if rule.code in codes]
+
+
+def check_text(text: str, shown_as: str, settings: Settings, *, path: Path | None = None, project: Project | None = None,
+               rules: Sequence[type[Rule]] | None = None) -> FileResult:
+    result = FileResult(shown_as, text=text)
+    chosen = [rule for rule in (enabled_rules(settings) if rules is None else rules) if _may_match(rule, text)]
+    chosen = [rule for rule in chosen if not _ignored_for_file(rule.code, shown_as, settings)]
+    if not chosen:
+        return result
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        result.diagnostics.append(_syntax_error(error, shown_as))
+        return result
+    except RecursionError:
+        result.errors.append(f"{shown_as}: too deeply nested to parse; not checked")
+        return result
+    context = FileContext(path, shown_as, text, (project or Project()).module_for(path, module))
+    instances = [rule(context) for rule in chosen]
+    visitor = BatchedVisitor(context, instances)
+    try:
+        module.visit(visitor)
+    except RecursionError:
+        result.errors.append(f"{shown_as}: too deeply nested to check; not checked")
+        return result
+    for code, failure in sorted(visitor.failures.items()):
+        result.errors.append(f"{shown_as}: internal error in rule {code} ({type(failure).__name__}: {failure}); other rules still ran")
+    result.diagnostics.extend(_diagnostics(instances, module, text, shown_as, settings))
+    return result
+
+
+def _may_match(rule: type[Rule], text: str) -> bool:
+    return any(word in text for word in rule.requires_text)
+
+
+def _ignored_for_file(code: str, shown_as: str, settings: Settings) -> bool:
+    for pattern, codes in settings.per_file_ignores.items():
+        if _glob_matches(pattern, shown_as, settings.root) and any(code.startswith(c) or c == "ALL" for c in codes):
+            return True
+    return False
+
+
+def _glob_matches(pattern: str, shown_as: str, root: Path | None) -> bool:
+    candidates = {shown_as, Path(shown_as).name}
+    if root is not None:
+        try:
+            candidates.add(Path(shown_as).resolve().relative_to(root).as_posix())
+        except ValueError:
+            pass
+    return any(fnmatch.fnmatch(candidate, pattern) for candidate in candidates)
+
+
+def _diagnostics(rules: list[Rule], module: cst.Module, text: str, shown_as: str, settings: Settings) -> list[Diagnostic]:
+    reported = [(rule, report) for rule in rules for report in rule.reports]
+    if not reported:
+        return []
+    positions = NodePositions(module)
+    lines = text.splitlines()
+    suppressions = parse_suppressions(text)
+    found = []
+    for rule, report in reported:
+        where = positions.range_of(report.node)
+        if where is None:
+            continue
+        diagnostic = Diagnostic(
+            code=rule.code,
+            name=rule.name,
+            message=report.message,
+            path=shown_as,
+            range=where,
+            severity=settings.severity.get(rule.code, rule.severity),
+            checklist=tuple(rule.checklist),
+            fix=text_edits(report.fix, module, positions, lines) if report.fix else None,
+            help=rule.help,
+            notes=report.notes,
+        )
+        if not suppressions.hides(diagnostic):
+            found.append(diagnostic)
+    return sorted(set(found), key=Diagnostic.sort_key)
+
+
+def _syntax_error(error: cst.ParserSyntaxError, shown_as: str) -> Diagnostic:
+    line, column = max(error.raw_line - 1, 0), max(error.raw_column, 0)
+    return Diagnostic(
+        code=SYNTAX_ERROR_CODE,
+        name="syntax-error",
+        message=f"SyntaxError: {error.message}",
+        path=shown_as,
+        range=Range.of(line, column, line, column + 1),
+        severity=Severity.ERROR,
+        help="nnlint checks only files Python can parse; fix the syntax first",
+    )
+
+
+# --- many files ----------------------------------------------------------------------------------
+
+_worker_project: Project | None = None
+
+
+def check_file(path: str, settings: Settings) -> FileResult:
+    """The file boundary: whatever goes wrong here is this file's one-line error, never a traceback."""
+    global _worker_project
+    if _worker_project is None:
+        _worker_project = Project()
+    try:
+        source = read_source(Path(path), path)
+    except UnreadableSource as error:
+        return FileResult(path, errors=[str(error)])
+    try:
+        result = check_text(source.text, path, settings, path=Path(path), project=_worker_project)
+    except Exception as error:  # noqa: BLE001 - an internal bug on one file must not stop the run
+        return FileResult(path, errors=[f"{path}: internal error ({type(error).__name__}: {error}); please report it"], text=source.text)
+    result.encoding = source.encoding
+    return result
+
+
+def check_files(paths: Sequence[str], settings: Settings, jobs: int | None = None) -> list[FileResult]:
+    jobs = jobs or os.cpu_count() or 1
+    if jobs == 1 or len(paths) < 2:
+        results = [check_file(path, settings) for path in paths]
+    else:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
+            results = list(pool.map(check_file, paths, [settings] * len(paths), chunksize=max(1, len(paths) // (jobs * 8))))
+    return sorted(results, key=lambda result: result.path)

@@ -1,0 +1,79 @@
+"""Turning a rule's LibCST edit into text edits, and applying text edits to a file safely.
+
+A fix is stored on the Diagnostic as text edits (what LSP and SARIF carry);
+applying them keeps the encoding, BOM and newline style, never writes a file
+whose result does not parse, and writes atomically (temp file + rename), so a
+failing disk leaves the original untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import libcst as cst
+
+from nnlint.diagnostic import Edit, Fix, Position, Range
+from nnlint.positions import NodePositions
+from nnlint.rule import PendingFix
+
+
+def text_edits(pending: PendingFix, module: cst.Module, positions: NodePositions, lines: list[str]) -> Fix | None:
+    where = positions.range_of(pending.old)
+    if where is None:
+        return None
+    if pending.insert_before is not None:
+        line = lines[where.start.line] if where.start.line < len(lines) else ""
+        indent = line[: len(line) - len(line.lstrip())]
+        start = Position(where.start.line, 0)
+        edit = Edit(Range(start, start), f"{indent}{pending.insert_before}{module.default_newline}")
+    else:
+        new = pending.new if isinstance(pending.new, str) else module.code_for_node(pending.new) if pending.new is not None else ""
+        edit = Edit(where, new)
+    return Fix(pending.title, (edit,), pending.applicability)
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> str:
+    """Apply non-overlapping edits (overlapping or duplicate ones after the first are skipped)."""
+    offsets = _line_offsets(text)
+    chosen: list[tuple[int, int, str]] = []
+    for edit in sorted(set(edits), key=lambda e: (e.range.start, e.range.end)):
+        start, end = _offset(offsets, edit.range.start), _offset(offsets, edit.range.end)
+        if chosen and start < chosen[-1][1]:
+            continue
+        chosen.append((start, end, edit.new_text))
+    for start, end, new_text in reversed(chosen):
+        text = text[:start] + new_text + text[end:]
+    return text
+
+
+def _line_offsets(text: str) -> list[int]:
+    offsets = [0]
+    for line in text.splitlines(keepends=True):
+        offsets.append(offsets[-1] + len(line))
+    return offsets
+
+
+def _offset(offsets: list[int], position: Position) -> int:
+    line = min(position.line, len(offsets) - 1)
+    return offsets[line] + position.character
+
+
+def write_atomically(path: Path, text: str, encoding: str) -> None:
+    """Replace ``path``'s content; on any error the original file is left as it was."""
+    data = text.encode(encoding)
+    directory = path.parent
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".nnlint-tmp", dir=directory)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(temporary, path.stat().st_mode & 0o7777)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise

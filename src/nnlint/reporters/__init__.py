@@ -1,0 +1,54 @@
+"""Reporters: every output format is a pure function of the same diagnostics.
+
+``write_report`` sorts and groups the diagnostics once (``Report``), settles the
+colour question once, and hands both to the format's ``write``. Adding a format
+is one module with ``write(report, out, *, color)`` and one line in ``_WRITERS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol, TextIO
+
+from nnlint.diagnostic import Diagnostic
+from nnlint.reporters import concise, full, json_lsp
+from nnlint.reporters.color import use_color
+from nnlint.reporters.report import Report
+
+
+class Writer(Protocol):
+    """What each format module's ``write`` is; formats without colour ignore ``color``."""
+
+    def __call__(self, report: Report, out: TextIO, *, color: bool) -> None: ...
+
+
+_WRITERS: Mapping[str, Writer] = {
+    "full": full.write,
+    "concise": concise.write,
+    "json": json_lsp.write,
+}
+
+FORMATS: tuple[str, ...] = tuple(_WRITERS)
+
+__all__ = ["FORMATS", "Report", "write_report"]
+
+
+def write_report(
+    diagnostics: Sequence[Diagnostic],
+    fmt: str,
+    out: TextIO,
+    *,
+    sources: Mapping[str, str] | None = None,
+    errors: Sequence[str] = (),
+    color: bool | None = None,
+) -> None:
+    """Write ``diagnostics`` to ``out`` in format ``fmt`` (one of ``FORMATS``).
+
+    ``sources`` maps a path to its text (code frames, UTF-16 columns); ``errors``
+    are one-line messages for files that could not be checked; ``color=None``
+    follows the TTY, ``NO_COLOR`` and ``FORCE_COLOR``.
+    """
+    writer = _WRITERS.get(fmt)
+    if writer is None:
+        raise ValueError(f"unknown output format {fmt!r} (expected one of {', '.join(FORMATS)})")
+    writer(Report.of(diagnostics, sources, errors), out, color=use_color(out, color))

@@ -1,0 +1,92 @@
+"""The machine-readable report, in the shape of LSP ``Diagnostic`` objects grouped by file URI.
+
+Editors and the nnlint language server speak LSP, so the JSON report uses its
+shape rather than inventing one: 0-based lines, ``character`` counted in UTF-16
+code units (converted here from the model's code points), ``severity`` 1-4.
+nnlint's own fields (rule name, checklist items, fix edits) travel in ``data``.
+``to_lsp`` and ``utf16_position`` are public: the language server reuses them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, TextIO
+
+from nnlint.diagnostic import Diagnostic, Fix, Position, Range, rule_url
+from nnlint.reporters.positions import SourceLines
+from nnlint.reporters.report import Report
+
+#: Bumped when the shape below changes incompatibly.
+SCHEMA_VERSION = 1
+
+
+def write(report: Report, out: TextIO, *, color: bool) -> None:
+    """Write ``report`` as indented JSON; ``color`` is accepted for a uniform signature and unused."""
+    json.dump(report_to_json(report), out, indent=2)
+    out.write("\n")
+
+
+def report_to_json(report: Report) -> dict[str, Any]:
+    files = []
+    for path, diagnostics in report.by_file():
+        lines = report.lines(path)
+        files.append({"uri": file_uri(path), "path": path, "diagnostics": [_lsp(d, lines) for d in diagnostics]})
+    return {
+        "version": SCHEMA_VERSION,
+        "files": files,
+        "errors": list(report.errors),
+        "summary": {"problems": len(report.diagnostics), "fixable": report.fixable},
+    }
+
+
+def to_lsp(diagnostic: Diagnostic, source_text: str | None) -> dict[str, Any]:
+    """``diagnostic`` as an LSP ``Diagnostic``; without ``source_text`` columns stay in code points."""
+    return _lsp(diagnostic, None if source_text is None else SourceLines(source_text))
+
+
+def utf16_position(text: str | None, position: Position) -> dict[str, int]:
+    """An LSP ``Position`` (0-based line, UTF-16 ``character``) for a code-point position in ``text``."""
+    return _position(position, None if text is None else SourceLines(text))
+
+
+def file_uri(path: str) -> str:
+    """``file:///abs/path`` for ``path``, made absolute against the working directory."""
+    return Path(os.path.abspath(path)).as_uri()
+
+
+def _lsp(diagnostic: Diagnostic, lines: SourceLines | None) -> dict[str, Any]:
+    return {
+        "range": _range(diagnostic.range, lines),
+        "severity": int(diagnostic.severity),
+        "code": diagnostic.code,
+        "codeDescription": {"href": rule_url(diagnostic.code)},
+        "source": "nnlint",
+        "message": diagnostic.message,
+        "data": {
+            "name": diagnostic.name,
+            "checklist": list(diagnostic.checklist),
+            "origin": diagnostic.source,
+            "help": diagnostic.help,
+            "notes": list(diagnostic.notes),
+            "fix": None if diagnostic.fix is None else _fix(diagnostic.fix, lines),
+        },
+    }
+
+
+def _fix(fix: Fix, lines: SourceLines | None) -> dict[str, Any]:
+    return {
+        "title": fix.title,
+        "applicability": fix.applicability.value,
+        "edits": [{"range": _range(edit.range, lines), "newText": edit.new_text} for edit in fix.edits],
+    }
+
+
+def _range(span: Range, lines: SourceLines | None) -> dict[str, dict[str, int]]:
+    return {"start": _position(span.start, lines), "end": _position(span.end, lines)}
+
+
+def _position(position: Position, lines: SourceLines | None) -> dict[str, int]:
+    character = position.character if lines is None else lines.utf16_character(position)
+    return {"line": position.line, "character": character}

@@ -1,0 +1,1 @@
+"""NN1xx: the dataset and its loader (checklist section I)."""

@@ -1,0 +1,1 @@
+"""NN3xx: the model and the loss (checklist section III)."""

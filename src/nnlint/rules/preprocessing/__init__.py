@@ -1,0 +1,1 @@
+"""NN2xx: normalisation and augmentation (checklist section II)."""

@@ -1,0 +1,1 @@
+"""NN4xx: the training loop (checklist section IV)."""
