@@ -117,24 +117,26 @@ class Interpreter:
         info = self.function(function)
         owner = self._owner_class(function)
         params = info.params
+        env.names.update((name, UNKNOWN) for name in info.local_names)
         if owner is not None and params:
             env.names[params[0]] = self._self_instance(owner)
             return env
         sites = [site for site in self._call_sites(function.name.value) if site[0] is not function]
         for index, name in enumerate(params):
-            env.names[name] = UNKNOWN
-            if not sites:
-                continue
             values = [self._argument_at(site, index, name) for site in sites]
-            merged = values[0]
+            merged = values[0] if values else UNKNOWN
             for other in values[1:]:
                 merged = join(merged, other)
             env.names[name] = merged
-            if isinstance(merged, Instance):
-                modes = [self._mode_at(site, merged) for site in sites]
-                if all(mode is not None for mode in modes):
-                    env.modes[merged] = frozenset().union(*modes)  # type: ignore[arg-type]
+        if sites:
+            env.modes = self._modes_at_sites(sites)
         return env
+
+    def _modes_at_sites(self, sites: list[tuple[Scope, cst.BaseStatement, cst.Call]]) -> dict[Instance, frozenset[Mode]]:
+        """The modes every call site agrees are known (their union: a callee sees any of them)."""
+        envs = [self.env_before(statement, scope) for scope, statement, _ in sites]
+        shared = set(envs[0].modes).intersection(*(env.modes for env in envs[1:]))
+        return {instance: frozenset().union(*(env.modes[instance] for env in envs)) for instance in shared}
 
     def _owner_class(self, function: cst.FunctionDef) -> ClassInfo | None:
         for cls in self.module.classes.values():
@@ -327,6 +329,8 @@ class Interpreter:
             layers: tuple[Value, ...] = ()
             if qualname == "torch.nn.Sequential" and not syntax.has_star_args(node):
                 layers = tuple(self.evaluate(arg.value, env.copy()) for arg in node.args)
+            elif qualname == "torch.nn.ModuleList" and isinstance(items := syntax.argument(node, 0, "modules"), (cst.List, cst.Tuple)):
+                layers = tuple(self.evaluate(element.value, env.copy()) for element in items.elements)
             self._instances[id(node)] = Instance(qualname, node, self.module.key, cls, layers)
         return self._instances[id(node)]
 
@@ -374,6 +378,7 @@ class Interpreter:
         if self._depth >= MAX_CALL_DEPTH:
             return UNKNOWN, {}
         env = Env(dict(self.module_env.names), {i: caller.modes[i] for i in instances if i in caller.modes})
+        env.names.update((name, UNKNOWN) for name in function.local_names)
         for index, name in enumerate(function.params):
             env.names[name] = arguments[index] if index < len(arguments) else keywords.get(name, UNKNOWN)
         frame = _Frame()

@@ -38,6 +38,13 @@ class FunctionInfo:
         return [param.name.value for param in (*parameters.posonly_params, *parameters.params)]
 
     @cached_property
+    def local_names(self) -> list[str]:
+        """Every parameter name (they shadow globals of the same name)."""
+        parameters = self.node.params
+        stars = [p for p in (parameters.star_arg, parameters.star_kwarg) if isinstance(p, cst.Param)]
+        return [*self.params, *(p.name.value for p in (*parameters.kwonly_params, *stars))]
+
+    @cached_property
     def decorators(self) -> list[str]:
         return [self.module.imports.qualify(_decorator_callee(d.decorator)) or "" for d in self.node.decorators]
 

@@ -1,0 +1,263 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from nnlint.analysis import syntax
+from nnlint.analysis.env import Env
+from nnlint.analysis.training import mode_dependent_layers, model_call_target, reaches_backward
+from nnlint.analysis.values import Instance, Mode
+from nnlint.diagnostic import Applicability
+from nnlint.rule import Invalid, PendingFix, Rule, Valid
+
+_EVAL_FUNCTION_WORDS = ("eval", "valid", "test", "infer", "predict")
+
+
+class EvalWithoutEvalMode(Rule):
+    """The model is evaluated in training mode, or trained in evaluation mode.
+
+    ## What it does
+    Finds evaluation loops — loops over batches that never reach `backward()`,
+    under `torch.no_grad()`/`inference_mode()` or in a function named like
+    `evaluate`/`validate`/`test` — that run a model still in training mode, and
+    training loops that run a model left in eval mode by the validation pass of
+    the previous epoch (`model.eval()` without `model.train()` before the next
+    training pass). It follows `model.eval()`/`model.train()` through
+    assignments, branches, loops and helper functions (`def evaluate(model, loader):
+    model.eval() ...` called from the epoch loop).
+
+    ## Why is this bad?
+    Dropout and BatchNorm behave differently in the two modes (checklist item 32).
+    Evaluated in training mode, Dropout keeps dropping units (noisy, pessimistic
+    metrics) and BatchNorm normalises with the statistics of each validation batch
+    *and updates its running averages with validation data*. Trained in eval mode,
+    Dropout is off (no regularisation) and BatchNorm's running statistics freeze:
+    every epoch after the first trains a different network than you think.
+
+    ## Example
+    ```python
+    for epoch in range(epochs):
+        for x, y in train_loader:
+            ...
+            loss.backward()
+            optimizer.step()
+        with torch.no_grad():
+            for x, y in val_loader:
+                accuracy += (model(x).argmax(1) == y).sum()
+    ```
+
+    ## Use instead
+    ```python
+    for epoch in range(epochs):
+        model.train()
+        for x, y in train_loader:
+            ...
+        model.eval()
+        with torch.no_grad():
+            for x, y in val_loader:
+                accuracy += (model(x).argmax(1) == y).sum()
+    ```
+    The fix (unsafe) inserts `model.eval()` before the evaluation pass, or
+    `model.train()` before the training loop.
+    """
+
+    code = "NN402"
+    name = "eval-without-eval-mode"
+    checklist = (32,)
+    message = "{model} {problem}{layers}"
+    help = "call model.eval() before evaluating and model.train() before training again"
+    fixable = True
+    requires_text = ("torch",)
+
+    valid = [
+        Valid("""
+            import torch
+            import torch.nn as nn
+            model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.5), nn.Linear(8, 2))
+            for epoch in range(10):
+                model.train()
+                for x, y in train_loader:
+                    loss = loss_fn(model(x), y)
+                    loss.backward()
+                model.eval()
+                with torch.no_grad():
+                    for x, y in val_loader:
+                        out = model(x)
+        """, why="modes switched at the right places inside the epoch loop"),
+        Valid("""
+            import torch
+            import torch.nn as nn
+            def evaluate(model, loader):
+                model.eval()
+                with torch.no_grad():
+                    for x, y in loader:
+                        out = model(x)
+                model.train()
+            net = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Linear(8, 2))
+            for epoch in range(3):
+                for x, y in train_loader:
+                    net(x).sum().backward()
+                evaluate(net, val_loader)
+        """, why="the helper switches to eval and back to train"),
+        Valid("""
+            import torch
+            import torch.nn as nn
+            net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+            with torch.no_grad():
+                for x, y in val_loader:
+                    out = net(x)
+        """, why="no Dropout or BatchNorm anywhere: the modes are identical"),
+        Valid("""
+            import torch
+            def validate(model, loader):
+                with torch.no_grad():
+                    for x, y in loader:
+                        out = model(x)
+        """, why="the model's mode is unknown: nobody in this file calls validate()"),
+        Valid("""
+            import torch
+            import torch.nn as nn
+            model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.1), nn.Linear(8, 2))
+            model.eval()
+            def evaluate(loader):
+                with torch.no_grad():
+                    for x, y in loader:
+                        out = model(x)
+            evaluate(test_loader)
+        """, why="model.eval() was called before the helper runs"),
+    ]
+    invalid = [
+        Invalid("""
+            import torch
+            import torch.nn as nn
+            model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.5), nn.Linear(8, 2))
+            for epoch in range(10):
+                model.train()
+                for x, y in train_loader:
+                    loss = loss_fn(model(x), y)
+                    loss.backward()
+                with torch.no_grad():
+                    for x, y in val_loader:
+                        out = model(x)
+        """, line=11, expected_fix="""
+            import torch
+            import torch.nn as nn
+            model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.5), nn.Linear(8, 2))
+            for epoch in range(10):
+                model.train()
+                for x, y in train_loader:
+                    loss = loss_fn(model(x), y)
+                    loss.backward()
+                model.eval()
+                with torch.no_grad():
+                    for x, y in val_loader:
+                        out = model(x)
+        """),
+        Invalid("""
+            import torch
+            import torch.nn as nn
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.features = nn.Sequential(nn.Conv2d(1, 8, 3), nn.BatchNorm2d(8), nn.ReLU())
+                    self.head = nn.Linear(8, 10)
+                def forward(self, x):
+                    return self.head(self.features(x).mean((2, 3)))
+            def evaluate(model, loader):
+                correct = 0
+                with torch.no_grad():
+                    for x, y in loader:
+                        correct += (model(x).argmax(1) == y).sum().item()
+                return correct
+            net = Net()
+            for x, y in train_loader:
+                net(x).sum().backward()
+            print(evaluate(net, test_loader))
+        """, line=14),
+        Invalid("""
+            import torch
+            import torch.nn as nn
+            model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.5), nn.Linear(8, 2))
+            for epoch in range(10):
+                for x, y in train_loader:
+                    loss = loss_fn(model(x), y)
+                    loss.backward()
+                model.eval()
+                with torch.no_grad():
+                    for x, y in val_loader:
+                        out = model(x)
+        """, line=6, expected_fix="""
+            import torch
+            import torch.nn as nn
+            model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.5), nn.Linear(8, 2))
+            for epoch in range(10):
+                model.train()
+                for x, y in train_loader:
+                    loss = loss_fn(model(x), y)
+                    loss.backward()
+                model.eval()
+                with torch.no_grad():
+                    for x, y in val_loader:
+                        out = model(x)
+        """),
+        Invalid("""
+            import torch
+            import torchvision
+            model = torchvision.models.resnet18(num_classes=10)
+            @torch.no_grad()
+            def test(loader):
+                for images, labels in loader:
+                    preds = model(images).argmax(1)
+            test(test_loader)
+        """, line=7),
+    ]
+
+    def visit_For(self, node: cst.For) -> None:
+        env = self.context.env()
+        trains = reaches_backward(node.body, self.context.info)
+        if not trains and not self._evaluating():
+            return
+        reported: set[Instance] = set()
+        for call in syntax.calls_in(node.body):
+            model = model_call_target(call, self.context, env)
+            if model is None or model in reported:
+                continue
+            modes = env.modes.get(model)
+            wrong = Mode.EVAL if trains else Mode.TRAIN
+            if modes is None or wrong not in modes or (not trains and modes != {Mode.TRAIN}):
+                continue
+            layers, known = mode_dependent_layers(model)
+            if known and not layers:
+                continue
+            reported.add(model)
+            self.report(call, fix=self._fix(call, node, trains), model=self._name(call), problem=self._problem(trains),
+                        layers=f" ({', '.join(layers)} inside)" if layers else "")
+
+    def _evaluating(self) -> bool:
+        if self.context.under_no_grad():
+            return True
+        function = self.context.enclosing(cst.FunctionDef)
+        return isinstance(function, cst.FunctionDef) and any(word in function.name.value.lower() for word in _EVAL_FUNCTION_WORDS)
+
+    @staticmethod
+    def _problem(trains: bool) -> str:
+        if trains:
+            return ("may still be in eval mode in this training loop: model.eval() runs for validation and model.train() "
+                    "is not called before the next training pass")
+        return "is in training mode in this evaluation loop: Dropout stays active and BatchNorm uses and updates batch statistics"
+
+    def _name(self, call: cst.Call) -> str:
+        func = call.func.value if isinstance(call.func, cst.Attribute) and call.func.attr.value == "forward" else call.func
+        return self.context.module.code_for_node(func)
+
+    def _fix(self, call: cst.Call, loop: cst.For, trains: bool) -> PendingFix | None:
+        func = call.func.value if isinstance(call.func, cst.Attribute) and call.func.attr.value == "forward" else call.func
+        if not isinstance(func, cst.Name):
+            return None
+        anchor: cst.CSTNode = loop
+        for ancestor in reversed(self.context.ancestors):
+            if isinstance(ancestor, cst.FunctionDef):
+                break
+            if isinstance(ancestor, cst.With) and not trains:
+                anchor = ancestor
+        method = "train" if trains else "eval"
+        return PendingFix(f"insert {func.value}.{method}()", anchor, insert_before=f"{func.value}.{method}()", applicability=Applicability.UNSAFE)
