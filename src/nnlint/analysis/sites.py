@@ -45,3 +45,13 @@ def own_parts(statement: cst.BaseStatement) -> list[cst.CSTNode]:
     if isinstance(statement, cst.Match):
         return [statement.subject]
     return []
+
+
+def statement_containing(module: cst.Module, node: cst.CSTNode) -> tuple[cst.Module | cst.FunctionDef, cst.BaseStatement] | None:
+    """The scope and statement whose own expressions contain ``node`` (found by identity)."""
+    for scope, statements in _scopes(module):
+        for statement in syntax.walk_statements(statements):
+            for part in own_parts(statement):
+                if any(call is node for call in syntax.calls_in(part)):
+                    return scope, statement
+    return None

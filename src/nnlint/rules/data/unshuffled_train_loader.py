@@ -1,0 +1,229 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from nnlint.analysis import syntax
+from nnlint.analysis.training import reaches_backward
+from nnlint.analysis.values import UNKNOWN, Instance, Value
+from nnlint.diagnostic import Applicability
+from nnlint.rule import Invalid, PendingFix, Rule, Valid
+
+_LOADERS = frozenset(("torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"))
+_DISTRIBUTED_SAMPLERS = frozenset(("torch.utils.data.DistributedSampler", "torch.utils.data.distributed.DistributedSampler"))
+_ITERABLE_BASES = ("torch.utils.data.IterableDataset", "torch.utils.data.dataset.IterableDataset")
+#: wrappers whose iteration is the loader's: ``enumerate(loader)``, ``tqdm(loader)``
+_PASS_THROUGH = frozenset(("enumerate", "iter", "tqdm", "tqdm.tqdm", "tqdm.auto.tqdm", "tqdm.notebook.tqdm", "rich.progress.track"))
+# DataLoader(dataset, batch_size, shuffle, sampler, batch_sampler, ...)
+_SHUFFLE, _SAMPLER, _BATCH_SAMPLER = 2, 3, 4
+
+
+class UnshuffledTrainLoader(Rule):
+    """A DataLoader that feeds training is not shuffled, or its DistributedSampler never changes epoch.
+
+    ## What it does
+    Reports a `DataLoader` whose batches reach `backward()` (directly or through
+    the project's helper functions) while it has no `shuffle=True`, no `sampler`
+    and no `batch_sampler` — an explicit `shuffle=False` included. Also reports a
+    `DistributedSampler` feeding such a loop when `set_epoch()` is never called.
+
+    ## Why is this bad?
+    Datasets are often stored sorted (by class, by file, by time). Unshuffled,
+    every epoch sees the same order and batches may hold a single class, so the
+    gradient of each step pulls towards one class and the network oscillates
+    instead of learning (checklist items 7 and 10). `DistributedSampler` shuffles
+    with a seed derived from the epoch: without `sampler.set_epoch(epoch)` each
+    epoch repeats the first epoch's order.
+
+    ## Example
+    ```python
+    train_loader = DataLoader(train_set, batch_size=64)
+    for x, y in train_loader:
+        loss_fn(model(x), y).backward()
+    ```
+
+    ## Use instead
+    ```python
+    train_loader = DataLoader(train_set, batch_size=64, shuffle=True)
+    ```
+    and with DDP, `sampler.set_epoch(epoch)` at the start of every epoch. The fix
+    (unsafe: sequence models trained with truncated backpropagation through time
+    may rely on the order) adds `shuffle=True`.
+    """
+
+    code = "NN101"
+    name = "unshuffled-train-loader"
+    checklist = (7, 10)
+    message = "{problem}"
+    help = "pass shuffle=True (or a shuffling sampler) to the training DataLoader; call sampler.set_epoch(epoch) every epoch with DDP"
+    fixable = True
+    requires_text = ("DataLoader",)
+
+    valid = [
+        Valid("""
+            from torch.utils.data import DataLoader
+            train_loader = DataLoader(train_set, batch_size=64, shuffle=True)
+            val_loader = DataLoader(val_set, batch_size=256)
+            for x, y in train_loader:
+                loss_fn(model(x), y).backward()
+            for x, y in val_loader:
+                print(model(x))
+        """, why="the unshuffled loader is only used for evaluation"),
+        Valid("""
+            from torch.utils.data import DataLoader, WeightedRandomSampler
+            sampler = WeightedRandomSampler(weights, num_samples=len(weights))
+            loader = DataLoader(train_set, batch_size=32, sampler=sampler)
+            for x, y in loader:
+                loss_fn(model(x), y).backward()
+        """, why="a sampler decides the order"),
+        Valid("""
+            import torch
+            loader = torch.utils.data.DataLoader(train_set, batch_size=32, shuffle=args.shuffle)
+            for x, y in loader:
+                loss_fn(model(x), y).backward()
+        """, why="shuffle comes from configuration: unknown"),
+        Valid("""
+            import torch
+            from torch.utils.data import DataLoader, IterableDataset
+            class Stream(IterableDataset):
+                def __iter__(self):
+                    yield from read_shards()
+            loader = DataLoader(Stream(), batch_size=32)
+            for x, y in loader:
+                loss_fn(model(x), y).backward()
+        """, why="an IterableDataset cannot be shuffled by the loader"),
+        Valid("""
+            from torch.utils.data import DataLoader
+            from torch.utils.data.distributed import DistributedSampler
+            sampler = DistributedSampler(train_set)
+            loader = DataLoader(train_set, batch_size=32, sampler=sampler)
+            for epoch in range(10):
+                sampler.set_epoch(epoch)
+                for x, y in loader:
+                    loss_fn(model(x), y).backward()
+        """, why="set_epoch is called every epoch"),
+    ]
+    invalid = [
+        Invalid("""
+            from torch.utils.data import DataLoader
+            train_loader = DataLoader(train_set, batch_size=64)
+            for epoch in range(5):
+                for i, (x, y) in enumerate(train_loader):
+                    loss = loss_fn(model(x), y)
+                    loss.backward()
+        """, line=2, expected_fix="""
+            from torch.utils.data import DataLoader
+            train_loader = DataLoader(train_set, batch_size=64, shuffle=True)
+            for epoch in range(5):
+                for i, (x, y) in enumerate(train_loader):
+                    loss = loss_fn(model(x), y)
+                    loss.backward()
+        """),
+        Invalid("""
+            import torch.utils.data as data
+            def train_one_epoch(model, loader, optimizer):
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    step(model, x, y)
+                    optimizer.step()
+            def step(model, x, y):
+                loss_fn(model(x), y).backward()
+            loader = data.DataLoader(dataset, batch_size=16, shuffle=False, num_workers=4)
+            train_one_epoch(net, loader, opt)
+        """, line=9, expected_fix="""
+            import torch.utils.data as data
+            def train_one_epoch(model, loader, optimizer):
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    step(model, x, y)
+                    optimizer.step()
+            def step(model, x, y):
+                loss_fn(model(x), y).backward()
+            loader = data.DataLoader(dataset, batch_size=16, shuffle=True, num_workers=4)
+            train_one_epoch(net, loader, opt)
+        """),
+        Invalid("""
+            from torch.utils.data import DataLoader
+            from torch.utils.data.distributed import DistributedSampler
+            sampler = DistributedSampler(train_set)
+            loader = DataLoader(train_set, batch_size=32, sampler=sampler)
+            for epoch in range(10):
+                for x, y in loader:
+                    loss_fn(model(x), y).backward()
+        """, line=3),
+    ]
+
+    def visit_For(self, node: cst.For) -> None:
+        loader = self._loader(node.iter)
+        if loader is None or loader.call is None or syntax.has_star_args(loader.call):
+            return
+        if not reaches_backward(node.body, self.context.info):
+            return
+        here = loader.module_key == self.context.info.key
+        sampler = syntax.argument(loader.call, _SAMPLER, "sampler")
+        if sampler is not None:
+            self._check_sampler(sampler, loader, node)
+            return
+        if syntax.argument(loader.call, _BATCH_SAMPLER, "batch_sampler") is not None or self._iterable(loader):
+            return
+        shuffle = syntax.argument(loader.call, _SHUFFLE, "shuffle")
+        if shuffle is not None and syntax.literal_bool(shuffle) is not False:
+            return
+        problem = "this DataLoader feeds training but does not shuffle: every epoch sees the data in stored order"
+        self.report(loader.call if here else node.iter, fix=self._fix(loader.call) if here else None, problem=problem)
+
+    def _loader(self, expression: cst.BaseExpression) -> Instance | None:
+        while isinstance(expression, cst.Call) and self._pass_through(expression) and expression.args:
+            expression = expression.args[0].value
+        value = self.context.value(expression)
+        return value if isinstance(value, Instance) and value.qualname in _LOADERS else None
+
+    def _pass_through(self, call: cst.Call) -> bool:
+        name = syntax.dotted_name(call.func)
+        return name in ("enumerate", "iter") or (self.context.qualify(call.func) or "") in _PASS_THROUGH
+
+    def _iterable(self, loader: Instance) -> bool:
+        assert loader.call is not None
+        dataset = syntax.argument(loader.call, 0, "dataset")
+        if dataset is None:
+            return True
+        value = self._value_where_built(dataset, loader)
+        if not isinstance(value, Instance):
+            return False
+        if value.cls is not None:
+            return any(base in _ITERABLE_BASES or "Iterable" in base for base in value.cls.base_names)
+        return "Iterable" in value.qualname
+
+    def _value_where_built(self, expression: cst.BaseExpression, loader: Instance) -> Value:
+        """Arguments of the loader's constructor are evaluated where that constructor is."""
+        statement = _statement_of(loader.call, self.context.module) if loader.module_key == self.context.info.key else None
+        if statement is None:
+            return UNKNOWN
+        scope, line = statement
+        return self.context.interpreter.value(expression, self.context.interpreter.env_before(line, scope))
+
+    def _check_sampler(self, sampler: cst.BaseExpression, loader: Instance, loop: cst.For) -> None:
+        value = self._value_where_built(sampler, loader)
+        if not isinstance(value, Instance) or value.qualname not in _DISTRIBUTED_SAMPLERS or value.call is None:
+            return
+        if syntax.literal_bool(getattr(syntax.keyword(value.call, "shuffle"), "value", None)) is False or "set_epoch" in self.context.text:
+            return
+        if value.module_key == self.context.info.key:
+            self.report(value.call, problem="DistributedSampler.set_epoch(epoch) is never called: every epoch repeats the first epoch's order")
+
+    @staticmethod
+    def _fix(call: cst.Call) -> PendingFix:
+        shuffle = syntax.keyword(call, "shuffle")
+        if shuffle is not None:
+            return PendingFix("shuffle=True", shuffle.value, cst.Name("True"), applicability=Applicability.UNSAFE)
+        args = list(call.args)
+        separator = args[-2].comma if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma) else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        added = cst.Arg(cst.Name("True"), keyword=cst.Name("shuffle"), equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+                        comma=args[-1].comma)
+        new = call.with_changes(args=[*args[:-1], args[-1].with_changes(comma=separator), added])
+        return PendingFix("add shuffle=True", call, new, applicability=Applicability.UNSAFE)
+
+
+def _statement_of(call: cst.Call | None, module: cst.Module) -> tuple[cst.Module | cst.FunctionDef, cst.BaseStatement] | None:
+    from nnlint.analysis.sites import statement_containing
+
+    return statement_containing(module, call) if call is not None else None
