@@ -72,7 +72,7 @@ def check_text(text: str, shown_as: str, settings: Settings, *, path: Path | Non
     instances = [rule(context) for rule in chosen]
     visitor = BatchedVisitor(context, instances)
     try:
-        module.visit(visitor)
+        visitor.walk(module)
     except RecursionError:
         result.errors.append(f"{shown_as}: too deeply nested to check; not checked")
         return result

@@ -14,12 +14,14 @@ rules report only on known values.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.env import Env
 from nnlint.analysis.project import ClassInfo, FunctionInfo, ModuleInfo
+from nnlint.analysis.sites import CallIndex, Site
 from nnlint.analysis.values import (
     FUNCTION_KINDS,
     KIND_PRESERVING_METHODS,
@@ -132,7 +134,7 @@ class Interpreter:
             env.modes = self._modes_at_sites(sites)
         return env
 
-    def _modes_at_sites(self, sites: list[tuple[Scope, cst.BaseStatement, cst.Call]]) -> dict[Instance, frozenset[Mode]]:
+    def _modes_at_sites(self, sites: list[Site]) -> dict[Instance, frozenset[Mode]]:
         """The modes every call site agrees are known (their union: a callee sees any of them)."""
         envs = [self.env_before(statement, scope) for scope, statement, _ in sites]
         shared = set(envs[0].modes).intersection(*(env.modes for env in envs[1:]))
@@ -150,19 +152,21 @@ class Interpreter:
             self._instances[key] = Instance(cls.qualname, None, self.module.key, cls)
         return self._instances[key]
 
-    def _call_sites(self, name: str) -> list[tuple[Scope, cst.BaseStatement, cst.Call]]:
-        from nnlint.analysis.sites import call_sites
+    @cached_property
+    def calls(self) -> CallIndex:
+        return CallIndex.of(self.module.module)
 
-        return call_sites(self.module.module, name)
+    def _call_sites(self, name: str) -> list[Site]:
+        return self.calls.by_name.get(name, [])
 
-    def _argument_at(self, site: tuple[Scope, cst.BaseStatement, cst.Call], index: int, name: str) -> Value:
+    def _argument_at(self, site: Site, index: int, name: str) -> Value:
         scope, statement, call = site
         if syntax.has_star_args(call):
             return UNKNOWN
         expression = syntax.argument(call, index, name)
         return UNKNOWN if expression is None else self.value(expression, self.env_before(statement, scope))
 
-    def _mode_at(self, site: tuple[Scope, cst.BaseStatement, cst.Call], instance: Instance) -> frozenset[Mode] | None:
+    def _mode_at(self, site: Site, instance: Instance) -> frozenset[Mode] | None:
         scope, statement, _ = site
         return self.env_before(statement, scope).modes.get(instance)
 

@@ -1,25 +1,44 @@
-"""Where a module-level function is called in its file, with the statement and scope around each call."""
+"""Where calls are: for each call in a module, the statement and scope that evaluate it.
+
+Built once per module on first use (one walk over its statements), so that
+"who calls ``train()`` and with what" and "which statement holds this call"
+are dictionary look-ups, not whole-module scans.
+"""
 
 from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 import libcst as cst
 
 from nnlint.analysis import syntax
 
-
-def call_sites(module: cst.Module, name: str) -> list[tuple[cst.Module | cst.FunctionDef, cst.BaseStatement, cst.Call]]:
-    found = []
-    for scope, statements in _scopes(module):
-        for statement in syntax.walk_statements(statements):
-            for part in own_parts(statement):
-                for call in syntax.calls_in(part):
-                    if isinstance(call.func, cst.Name) and call.func.value == name:
-                        found.append((scope, statement, call))
-    return found
+Scope = cst.Module | cst.FunctionDef
+Site = tuple[Scope, cst.BaseStatement, cst.Call]
 
 
-def _scopes(module: cst.Module) -> list[tuple[cst.Module | cst.FunctionDef, list[cst.BaseStatement]]]:
-    scopes: list[tuple[cst.Module | cst.FunctionDef, list[cst.BaseStatement]]] = [(module, list(module.body))]
+@dataclass
+class CallIndex:
+    by_name: dict[str, list[Site]] = field(default_factory=lambda: defaultdict(list))  # calls of a plain name
+    by_call: dict[int, Site] = field(default_factory=dict)  # id(call) -> where it is
+
+    @classmethod
+    def of(cls, module: cst.Module) -> "CallIndex":
+        index = cls()
+        for scope, statements in _scopes(module):
+            for statement in syntax.walk_statements(statements):
+                for part in own_parts(statement):
+                    for call in syntax.calls_in(part):
+                        site = (scope, statement, call)
+                        index.by_call[id(call)] = site
+                        if isinstance(call.func, cst.Name):
+                            index.by_name[call.func.value].append(site)
+        return index
+
+
+def _scopes(module: cst.Module) -> list[tuple[Scope, list[cst.BaseStatement]]]:
+    scopes: list[tuple[Scope, list[cst.BaseStatement]]] = [(module, list(module.body))]
     index = 0
     while index < len(scopes):
         _, statements = scopes[index]
@@ -45,13 +64,3 @@ def own_parts(statement: cst.BaseStatement) -> list[cst.CSTNode]:
     if isinstance(statement, cst.Match):
         return [statement.subject]
     return []
-
-
-def statement_containing(module: cst.Module, node: cst.CSTNode) -> tuple[cst.Module | cst.FunctionDef, cst.BaseStatement] | None:
-    """The scope and statement whose own expressions contain ``node`` (found by identity)."""
-    for scope, statements in _scopes(module):
-        for statement in syntax.walk_statements(statements):
-            for part in own_parts(statement):
-                if any(call is node for call in syntax.calls_in(part)):
-                    return scope, statement
-    return None

@@ -2,9 +2,41 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
+from functools import cache
 
 import libcst as cst
+
+#: fields that hold only whitespace, punctuation or formatting: never worth visiting
+_SKIPPED_FIELDS = frozenset(
+    ("lpar", "rpar", "comma", "leading_lines", "lines_after_decorators", "header", "footer", "semicolon", "dot", "equal",
+     "newline", "trailing_whitespace", "indent", "asynchronous", "star", "default_indent", "default_newline", "encoding")
+)
+
+
+@cache
+def child_fields(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
+    return tuple(
+        f.name for f in dataclasses.fields(node_type)  # type: ignore[arg-type]
+        if f.name not in _SKIPPED_FIELDS and not f.name.startswith("whitespace")
+    )
+
+
+def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The syntactic children of ``node`` in source order, without rebuilding anything.
+
+    LibCST's ``node.children`` runs a visitor that re-creates and validates every
+    child; reading the dataclass fields directly is several times cheaper.
+    """
+    for name in child_fields(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            yield value
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                if isinstance(item, cst.CSTNode):
+                    yield item
 
 
 def dotted_name(node: cst.BaseExpression) -> str | None:
@@ -68,19 +100,19 @@ def names_in(node: cst.CSTNode) -> Iterator[str]:
         if isinstance(current, cst.Attribute):
             stack.append(current.value)
             continue
-        stack.extend(current.children)
+        stack.extend(children(current))
 
 
 def calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
     """Every call inside ``node``, not descending into nested functions, classes or lambdas."""
-    stack = list(node.children) if isinstance(node, (cst.FunctionDef, cst.ClassDef)) else [node]
+    stack = list(children(node)) if isinstance(node, (cst.FunctionDef, cst.ClassDef)) else [node]
     while stack:
         current = stack.pop()
         if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             continue
         if isinstance(current, cst.Call):
             yield current
-        stack.extend(current.children)
+        stack.extend(reversed(list(children(current))))
 
 
 def body_statements(node: cst.CSTNode) -> list[cst.BaseStatement]:

@@ -21,7 +21,9 @@ MODE_DEPENDENT_LAYERS = frozenset(
                  "BatchNorm3d", "SyncBatchNorm", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "TransformerEncoderLayer",
                  "TransformerDecoderLayer", "TransformerEncoder", "TransformerDecoder", "Transformer")
 )
-_MODE_DEPENDENT_FUNCTIONS = ("dropout", "batch_norm", "alpha_dropout", "dropout2d", "dropout1d")
+_MODE_DEPENDENT_FUNCTIONS = frozenset(
+    f"torch.nn.functional.{name}" for name in ("dropout", "batch_norm", "alpha_dropout", "dropout1d", "dropout2d", "dropout3d")
+)
 _CONTAINERS = frozenset(("torch.nn.Sequential", "torch.nn.ModuleList"))
 MODULE_BASES = ("torch.nn.", "pytorch_lightning.", "lightning.")
 
@@ -81,8 +83,8 @@ def mode_dependent_layers(instance: Instance, _depth: int = 0) -> tuple[list[str
         parts = [_layers_of(evaluate(expression, Env()), expression, _depth) for expression in instance.cls.attributes.values()]
         found, known = _combine(parts)
         forward = instance.cls.methods.get("forward")
-        if forward is not None and any((syntax.method_name(c) or syntax.dotted_name(c.func) or "").rsplit(".", 1)[-1] in _MODE_DEPENDENT_FUNCTIONS
-                                       for c in syntax.calls_in(forward.node)):
+        module = instance.cls.module
+        if forward is not None and any((module.qualify(c.func) or "") in _MODE_DEPENDENT_FUNCTIONS for c in syntax.calls_in(forward.node)):
             found.append("F.dropout")
         return found, known
     if instance.qualname.startswith("torch.nn."):

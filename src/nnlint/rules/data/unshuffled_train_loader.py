@@ -195,10 +195,10 @@ class UnshuffledTrainLoader(Rule):
 
     def _value_where_built(self, expression: cst.BaseExpression, loader: Instance) -> Value:
         """Arguments of the loader's constructor are evaluated where that constructor is."""
-        statement = _statement_of(loader.call, self.context.module) if loader.module_key == self.context.info.key else None
-        if statement is None:
+        site = self.context.interpreter.calls.by_call.get(id(loader.call)) if loader.module_key == self.context.info.key else None
+        if site is None:
             return UNKNOWN
-        scope, line = statement
+        scope, line, _ = site
         return self.context.interpreter.value(expression, self.context.interpreter.env_before(line, scope))
 
     def _check_sampler(self, sampler: cst.BaseExpression, loader: Instance, loop: cst.For) -> None:
@@ -222,8 +222,3 @@ class UnshuffledTrainLoader(Rule):
         new = call.with_changes(args=[*args[:-1], args[-1].with_changes(comma=separator), added])
         return PendingFix("add shuffle=True", call, new, applicability=Applicability.UNSAFE)
 
-
-def _statement_of(call: cst.Call | None, module: cst.Module) -> tuple[cst.Module | cst.FunctionDef, cst.BaseStatement] | None:
-    from nnlint.analysis.sites import statement_containing
-
-    return statement_containing(module, call) if call is not None else None

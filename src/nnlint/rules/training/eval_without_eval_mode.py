@@ -3,7 +3,6 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.analysis import syntax
-from nnlint.analysis.env import Env
 from nnlint.analysis.training import mode_dependent_layers, model_call_target, reaches_backward
 from nnlint.analysis.values import Instance, Mode
 from nnlint.diagnostic import Applicability
@@ -212,12 +211,15 @@ class EvalWithoutEvalMode(Rule):
     ]
 
     def visit_For(self, node: cst.For) -> None:
-        env = self.context.env()
+        calls = list(syntax.calls_in(node.body))
+        if not calls:
+            return
         trains = reaches_backward(node.body, self.context.info)
         if not trains and not self._evaluating():
             return
+        env = self.context.env()
         reported: set[Instance] = set()
-        for call in syntax.calls_in(node.body):
+        for call in calls:
             model = model_call_target(call, self.context, env)
             if model is None or model in reported:
                 continue

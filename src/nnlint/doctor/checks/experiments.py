@@ -1,0 +1,51 @@
+"""Checks on the experiments run on copies (checklist items 2, 4, 25, 27, 32): overfitting one batch, zeroed inputs, batch mixing."""
+
+from __future__ import annotations
+
+import math
+
+from nnlint.diagnostic import Diagnostic
+from nnlint.doctor.codes import IGNORES_INPUT_TOLERANCE, MIXING_TOLERANCE, OVERFIT_PASS_FRACTION
+from nnlint.doctor.findings import curve, finding, number
+from nnlint.doctor.observations import Observations, OverfitResult
+
+
+def check(obs: Observations, found: frozenset[str]) -> list[Diagnostic]:
+    where = obs.model_call or obs.at_script
+    diagnostics = []
+    overfit = obs.overfit
+    if overfit is not None and _ignores_input(overfit):
+        diagnostics.append(finding(
+            "ND111", f"trained {len(overfit.curve)} steps on one batch of {overfit.samples} samples, the model reaches loss "
+            f"{number(overfit.final)} with the real inputs and {number(overfit.zeroed_curve[-1])} with the inputs zeroed "
+            f"(tolerance {IGNORES_INPUT_TOLERANCE:.1%}): the output does not depend on the input",
+            where, "check forward(): the input may be replaced, overwritten or disconnected from the output"))
+    elif overfit is not None and not overfit.passed:
+        accuracy = f", accuracy {overfit.accuracy:.0%}" if overfit.accuracy is not None else ""
+        ending = "became NaN/Inf" if not math.isfinite(overfit.final) else f"only reached {number(overfit.final)}"
+        diagnostics.append(finding(
+            "ND131", f"a fresh copy trained {len(overfit.curve)} steps on one fixed batch of {overfit.samples} samples: the loss went from "
+            f"{number(overfit.start)} and {ending}{accuracy} (pass: below {OVERFIT_PASS_FRACTION:.0%} of the start or 100% accuracy)", where,
+            "fix this before training on the full data: check the loss inputs, the learning rate and the layers that get no gradient",
+            notes=[f"loss@step: {curve(overfit.curve)}"]))
+    mixing = obs.mixing
+    if mixing is not None and mixing.other_change > MIXING_TOLERANCE:
+        diagnostics.append(finding(
+            "ND112", f"in eval mode, changing sample 0 of {mixing.samples} changed the outputs of the other samples by {number(mixing.other_change)} "
+            f"(relative to the output scale; tolerance {MIXING_TOLERANCE:g}): something mixes the batch", where,
+            "look for BatchNorm forced into training mode, statistics over dim 0, or a view/reshape across the batch dimension"))
+    return diagnostics
+
+
+def _ignores_input(overfit: OverfitResult) -> bool:
+    """Zeroed inputs learn as well as the real ones, over the same steps, and the real run cannot overfit.
+
+    Both runs share the seed and the initial weights, so a model that ignores its
+    input trains identically on zeros; any use of the input makes the real run
+    end lower.
+    """
+    zeroed = overfit.zeroed_curve
+    if overfit.passed or not overfit.targets_vary or len(zeroed) != len(overfit.curve) or len(zeroed) < 2:
+        return False
+    real, blind = overfit.final, zeroed[-1]
+    return math.isfinite(real) and math.isfinite(blind) and blind <= real * (1 + IGNORES_INPUT_TOLERANCE) + 1e-6

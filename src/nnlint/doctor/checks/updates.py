@@ -1,0 +1,55 @@
+"""Update checks (checklist items 33, 36): the update/weight ratio ||dw||/||w|| per optimizer group, which points at the learning rate."""
+
+from __future__ import annotations
+
+import math
+import statistics
+
+from nnlint.diagnostic import Diagnostic
+from nnlint.doctor.codes import UPDATE_RATIO_BAND, UPDATE_REPORT_FACTOR
+from nnlint.doctor.findings import finding, number
+from nnlint.doctor.observations import GroupRecord, Observations
+
+
+def check(obs: Observations, found: frozenset[str]) -> list[Diagnostic]:
+    where = obs.step_call or obs.model_call or obs.at_script
+    low, high = UPDATE_RATIO_BAND[0] / UPDATE_REPORT_FACTOR, UPDATE_RATIO_BAND[1] * UPDATE_REPORT_FACTOR
+    diagnostics = []
+    for group in obs.groups:
+        layers = [layer for layer in obs.layers.values() if layer.group == group.index and layer.update_ratios]
+        per_step = _median_per_step([layer.update_ratios for layer in layers])
+        if not per_step:
+            continue
+        ratio = statistics.median(per_step)
+        scheduled = len({round(lr, 12) for lr in group.lrs}) > 1
+        if ratio > high:
+            verdict, advice = f"more than {UPDATE_REPORT_FACTOR:g}x above {UPDATE_RATIO_BAND[1]:g}: the learning rate is too high", "divide the learning rate by 10 (or more) until the ratio is near 1e-3"
+        elif ratio < low and not scheduled:
+            verdict, advice = f"more than {UPDATE_REPORT_FACTOR:g}x below {UPDATE_RATIO_BAND[0]:g}: the learning rate is too low", "multiply the learning rate by 10 until the ratio is near 1e-3"
+        else:
+            continue
+        per_layer = ", ".join(f"{layer.name} {number(statistics.median(_finite(layer.update_ratios) or [math.nan]))}" for layer in layers[:6])
+        diagnostics.append(finding("ND161", f"median update/weight ratio {number(ratio)} for {_describe(group)} over {len(per_step)} steps is {verdict} "
+                                   "(target about 1e-3)", where, advice, notes=[f"median per layer: {per_layer}"]))
+    return diagnostics
+
+
+def _describe(group: GroupRecord) -> str:
+    lrs = _finite(group.lrs)
+    lr = f", lr={number(lrs[0])}" if lrs else ""
+    return f"{group.optimizer} group {group.index}{lr}"
+
+
+def _finite(values: list[float]) -> list[float]:
+    return [value for value in values if math.isfinite(value)]
+
+
+def _median_per_step(ratios: list[list[float]]) -> list[float]:
+    """The median over layers at each step, for steps where every layer's ratio is finite (NaN steps say nothing about the lr)."""
+    steps = min((len(values) for values in ratios), default=0)
+    found = []
+    for step in range(steps):
+        values = [values[step] for values in ratios]
+        if all(math.isfinite(value) for value in values):
+            found.append(statistics.median(values))
+    return found

@@ -1,0 +1,101 @@
+"""The child process of ``nnlint doctor``: runs the user's script under the hooks, then writes the report.
+
+``python -m nnlint.doctor.child --result R --steps N --timeout S [--progress-fd FD] -- SCRIPT ARGS...``
+runs SCRIPT as ``__main__`` with ``sys.argv = [SCRIPT, *ARGS]``, stops it after
+N optimizer steps or S seconds, runs the experiments and checks, and writes the
+report as JSON to R. It exits with ``os._exit`` so that threads the script left
+running cannot keep it alive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import runpy
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from nnlint.doctor.conclude import conclude
+from nnlint.doctor.frames import describe_error, display_path
+from nnlint.doctor.observations import Observations, StepRecord
+from nnlint.doctor.recorder import DoctorStop, Recorder
+from nnlint.doctor.report import DoctorReport
+from nnlint.doctor.session import Session
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="nnlint.doctor.child")
+    parser.add_argument("--result", required=True)
+    parser.add_argument("--steps", type=int, required=True)
+    parser.add_argument("--timeout", type=float, required=True)
+    parser.add_argument("--progress-fd", type=int)
+    parser.add_argument("script")
+    parser.add_argument("args", nargs="*")
+    options = parser.parse_args(argv)
+    progress = os.fdopen(options.progress_fd, "w", buffering=1) if options.progress_fd is not None else None
+
+    def on_step(record: StepRecord) -> None:
+        if progress is not None:
+            progress.write(f"{record.index + 1} {record.loss}\n")
+
+    report = run_in_this_process(options.script, options.args, steps=options.steps, timeout=options.timeout, on_step=on_step)
+    with open(options.result + ".tmp", "w", encoding="utf-8") as out:
+        out.write(report.to_json())
+    os.replace(options.result + ".tmp", options.result)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+def run_in_this_process(script: str, args: list[str], *, steps: int, timeout: float,
+                        on_step: Callable[[StepRecord], None] | None = None) -> DoctorReport:
+    """Run ``script`` as ``__main__`` under the doctor's hooks in this process (the child's job; tests call it directly).
+
+    ``sys.argv`` and ``sys.path`` are restored afterwards; anything else the script
+    changes in the process stays changed, which is why the CLI runs it in a child.
+    """
+    recorder = Recorder(Observations(script=display_path(script)), max_steps=steps, on_step=on_step)
+    session = Session(recorder, block_saves=True)
+    saved_argv, saved_path = sys.argv, list(sys.path)
+    sys.argv = [script, *args]
+    sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
+    started = time.monotonic()
+    stopped, error = "the script ended", None
+    try:
+        with session, _deadline(timeout):
+            try:
+                runpy.run_path(script, run_name="__main__")
+            except DoctorStop as stop:
+                stopped = stop.reason
+            except SystemExit as exit:
+                if exit.code not in (None, 0):
+                    error, stopped = describe_error(exit), f"the script exited with {exit.code}"
+            except BaseException as raised:  # anything the script raises is reported, never re-raised
+                error, stopped = describe_error(raised), "the script raised"
+    finally:
+        sys.argv, sys.path[:] = saved_argv, saved_path
+    return conclude(recorder, stopped=stopped, seconds=time.monotonic() - started, error=error, notes=session.notes())
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Raise ``DoctorStop`` in the script after ``seconds`` (the main thread's SIGALRM)."""
+
+    def expire(signum: int, frame: Any) -> None:
+        raise DoctorStop(f"stopped at the timeout ({seconds:g} s)")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

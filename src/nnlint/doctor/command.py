@@ -1,0 +1,94 @@
+"""``nnlint doctor SCRIPT [-- ARGS]``: run the first training steps of a script with checks.
+
+Runs SCRIPT in a child process with global hooks, stops it after --steps
+optimizer steps or --timeout seconds, and reports what only running shows:
+data, loss at chance, overfitting one batch, gradient flow, activations,
+update ratios, the origin of NaNs and train/eval mode. torch.save is disabled
+during the run. Exit codes: 0 nothing found, 1 findings, 2 the script could not
+be run to its first steps (or raised).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from nnlint.doctor.report import EXIT_ERROR, DoctorReport
+from nnlint.reporters import FORMATS, write_report
+
+NEEDS_TORCH = "nnlint doctor needs PyTorch: pip install 'nnlint[trace]'"
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("doctor", help="run the first training steps of a script with checks", description=__doc__,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("script", help="the training script to run (as 'python SCRIPT ARGS' would)")
+    parser.add_argument("script_args", nargs="*", metavar="ARGS", help="arguments for the script, after '--'")
+    parser.add_argument("--steps", type=positive_int, default=30, help="optimizer steps to observe (default: 30)")
+    parser.add_argument("--timeout", type=positive_float, default=300.0, help="seconds before the script is stopped (default: 300)")
+    parser.add_argument("--format", choices=FORMATS, default="full", help="output format (default: full)")
+    parser.add_argument("--quiet", action="store_true", help="hide the script's own output")
+    parser.set_defaults(handler=run)
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    if importlib.util.find_spec("torch") is None:
+        return _fail(NEEDS_TORCH)
+    if not Path(args.script).is_file():
+        return _fail(f"nnlint doctor: {args.script}: no such file")
+    from nnlint.doctor.runner import RunFailed, run_script
+
+    stderr = Console(stderr=True, highlight=False)
+    try:
+        report = run_script(args.script, list(args.script_args), steps=args.steps, timeout=args.timeout, quiet=args.quiet, console=stderr)
+    except RunFailed as failed:
+        return _fail(f"nnlint doctor: {failed.message}")
+    if report.steps == 0 and report.error is None:
+        return _fail(f"nnlint doctor: {args.script}: {report.stopped} without an optimizer.step() on a torch.optim optimizer; "
+                     "the doctor needs a training loop to watch")
+    _write(report, args.format)
+    return report.exit_code
+
+
+def _write(report: DoctorReport, fmt: str) -> None:
+    """The summary (steps, loss curve, notes) then the findings; with --format json stdout holds only the JSON."""
+    summary = Console(file=sys.stdout if fmt == "full" else sys.stderr, highlight=False)
+    summary.print(report.summary())
+    if fmt == "full":
+        summary.print()
+    errors = [report.error] if report.error else []
+    write_report(report.diagnostics, fmt, sys.stdout, sources=_sources(report), errors=errors)
+
+
+def _sources(report: DoctorReport) -> dict[str, str]:
+    """The text of the files findings point at, for the code frames."""
+    sources = {}
+    for path in {diagnostic.path for diagnostic in report.diagnostics}:
+        try:
+            sources[path] = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+    return sources
+
+
+def _fail(message: str) -> int:
+    print(message, file=sys.stderr)
+    return EXIT_ERROR

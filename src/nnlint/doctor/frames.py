@@ -1,0 +1,79 @@
+"""Where in the user's code something happened.
+
+A hook runs deep inside torch; the line worth showing is the innermost frame
+that belongs to the user: not torch, not nnlint, not the standard library or
+an installed package. Paths are shown relative to the working directory when
+they are under it, the way the user typed the script's path.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import sys
+import sysconfig
+from types import FrameType, TracebackType
+
+from nnlint.doctor.findings import Location, first_line
+
+_TRACEBACK_LINE = re.compile(r'File "(?P<path>[^"]+)", line (?P<line>\d+)')
+
+
+@functools.cache
+def _library_dirs() -> tuple[str, ...]:
+    import torch
+
+    import nnlint
+
+    paths = sysconfig.get_paths()
+    dirs = {os.path.dirname(torch.__file__), os.path.dirname(nnlint.__file__), paths["stdlib"], paths["purelib"], paths["platlib"]}
+    return tuple(os.path.realpath(directory) + os.sep for directory in dirs)
+
+
+def is_user_file(filename: str) -> bool:
+    if filename.startswith("<"):
+        return False
+    return not os.path.realpath(filename).startswith(_library_dirs())
+
+
+def display_path(filename: str) -> str:
+    absolute = os.path.abspath(filename)
+    relative = os.path.relpath(absolute)
+    return absolute if relative.startswith(os.pardir) else relative
+
+
+def user_location(frame: FrameType | None = None) -> Location | None:
+    """The innermost user frame, starting at ``frame`` (default: the caller's)."""
+    current = frame if frame is not None else sys._getframe(1)
+    while current is not None:
+        if is_user_file(current.f_code.co_filename):
+            return Location(display_path(current.f_code.co_filename), current.f_lineno - 1)
+        current = current.f_back
+    return None
+
+
+def traceback_location(traceback: TracebackType | None) -> Location | None:
+    """The innermost user frame of an exception's traceback."""
+    found = None
+    while traceback is not None:
+        filename = traceback.tb_frame.f_code.co_filename
+        if is_user_file(filename):
+            found = Location(display_path(filename), traceback.tb_lineno - 1)
+        traceback = traceback.tb_next
+    return found
+
+
+def text_location(text: str) -> Location | None:
+    """The innermost user frame of a formatted traceback (autograd's anomaly warning prints one)."""
+    found = None
+    for match in _TRACEBACK_LINE.finditer(text):
+        if is_user_file(match["path"]):
+            found = Location(display_path(match["path"]), int(match["line"]) - 1)
+    return found
+
+
+def describe_error(error: BaseException) -> str:
+    """The script's exception in one line, with the user line that raised it."""
+    where = traceback_location(error.__traceback__)
+    return f"{first_line(error)} ({where})" if where else first_line(error)

@@ -1,0 +1,247 @@
+"""What the hooks see, step by step, turned into ``Observations``.
+
+The ``Recorder`` is the single receiver of every hook (``session.py`` installs
+them): module forwards, loss calls, ``backward()``, optimizer steps and
+DataLoader batches. A "step" is one ``step()`` of the first optimizer seen; the
+model calls, loss calls and backward losses in between are buffered, then
+summarised when the step ends. At step 0 the call that fed the loss is kept as
+a ``Replay`` on a pristine copy, for the experiments run after the script stops.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import torch
+from torch import nn
+
+from nnlint.doctor.experiments import optimizer_factory
+from nnlint.doctor.findings import Location, first_line
+from nnlint.doctor.frames import user_location
+from nnlint.doctor.layers import LayerWatch
+from nnlint.doctor.names import ModuleNames, is_loss_module, mode_sensitive_layers
+from nnlint.doctor.nan_origin import find_origin
+from nnlint.doctor.observations import ModeEvent, Observations, StepRecord
+from nnlint.doctor.params import ParamWatch
+from nnlint.doctor.replay import LossCallRecord, ModelCall, Replay
+from nnlint.doctor.summaries import first_tensor, summarize_input, summarize_loss_call, summarize_target
+
+OVERFIT_SAMPLES = 16
+
+
+class DoctorStop(BaseException):
+    """Stops the user's script from inside a hook.
+
+    A ``BaseException`` (like ``KeyboardInterrupt``), so a script's own
+    ``except Exception`` does not swallow it.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Recorder:
+    def __init__(self, observations: Observations, max_steps: int, on_step: Callable[[StepRecord], None] | None = None) -> None:
+        self.obs = observations
+        self.max_steps = max_steps
+        self.on_step = on_step
+        self.active = True
+        self.names = ModuleNames()
+        self.layer_watch = LayerWatch(observations.layers, self.names)
+        self.param_watch = ParamWatch(observations.layers, self.names)
+        self.recipe: Replay | None = None  # step 0's model call and loss, on a pristine copy
+        self.make_optimizer: Callable[[nn.Module], torch.optim.Optimizer] | None = None
+        self.step = 0
+        self.loader_batches = 0
+        self.loader_passes = 0
+        self._stack: list[nn.Module] = []
+        self._calls: list[ModelCall] = []  # training (grad-enabled) top-level calls of this step
+        self._where: dict[int, Location | None] = {}  # id(model) -> where it was first called
+        self._losses: list[LossCallRecord] = []
+        self._backward: list[float] = []
+        self._input: torch.Tensor | None = None
+        self._input_stamp = (0, 0)
+        self._previous: tuple[torch.Tensor, tuple[int, int]] | None = None
+        self._loss_sites: set[tuple[str, Location]] = set()
+        self._mode_events: set[tuple[str, int]] = set()
+
+    # -- module hooks -------------------------------------------------------------------------
+
+    def forward_pre(self, module: nn.Module, args: tuple[Any, ...]) -> None:
+        if not self.active:
+            return
+        if not self._stack and not is_loss_module(module):
+            self.names.register(module)
+        self._stack.append(module)
+
+    def forward(self, module: nn.Module, args: tuple[Any, ...], kwargs: Mapping[str, Any], output: Any) -> None:
+        if not self.active or module not in self._stack:
+            return
+        while self._stack.pop() is not module:
+            pass
+        training = torch.is_grad_enabled() and not torch.is_inference_mode_enabled()
+        if training:
+            self.layer_watch.module_output(module, args, output, self.step)
+        if self._stack or is_loss_module(module) or output is None:
+            return
+        where = self._where.setdefault(id(module), user_location())
+        if not training:
+            self._evaluation_call(module, where)
+            return
+        self._calls.append(ModelCall(module, args, dict(kwargs), output, module.training, where))
+        if self._input is None:
+            self._input = first_tensor(args)
+            self._input_stamp = (self.loader_batches, self.loader_passes)
+
+    def functional_activation(self, function: str, input: torch.Tensor, output: torch.Tensor) -> None:
+        """``F.relu`` and friends in a model's own code (inside a leaf module they belong to the module)."""
+        inside_leaf = bool(self._stack) and self.layer_watch.is_leaf(self._stack[-1])
+        if self._stack and not inside_leaf and torch.is_grad_enabled():
+            where = user_location()
+            if where is not None:
+                self.layer_watch.functional(function, input, output, where, self.step)
+
+    # -- loss and backward --------------------------------------------------------------------
+
+    def loss_call(self, function: Callable[..., torch.Tensor], name: str, input: torch.Tensor, target: torch.Tensor, options: dict[str, Any]) -> torch.Tensor:
+        """Run the loss, and keep it (live for this step, summarised for the checks).
+
+        Summarised even when the loss raises: a target out of range crashes right
+        here, and the report should say why.
+        """
+        where = user_location() or self.obs.at_script
+        result: torch.Tensor | None = None
+        try:
+            result = function(input, target, **options)
+        finally:
+            site = (name, where)
+            if self.step == 0 or site not in self._loss_sites:
+                self._loss_sites.add(site)
+                self.obs.loss_calls.append(summarize_loss_call(name, input, target, options, result, where, self.step))
+        if torch.is_grad_enabled():
+            self._losses.append(LossCallRecord(function, name, input, target, options, result))
+        return result
+
+    def explicit_loss(self, function: Callable[..., Any], input: Any, target: Any, result: Any) -> None:
+        """The Python API's ``loss_fn(output, target)``: kept for the experiments when no known loss was seen inside it."""
+        if not self._losses and isinstance(input, torch.Tensor) and isinstance(target, torch.Tensor) and isinstance(result, torch.Tensor):
+            self._losses.append(LossCallRecord(function, "custom", input, target, {}, result))
+
+    def backward(self, tensors: torch.Tensor | list[torch.Tensor] | None) -> None:
+        loss = first_tensor(tensors)
+        if loss is None:
+            return
+        value = float(loss.detach().float().mean())
+        self._backward.append(value)
+        if not math.isfinite(value) and self.obs.nan is None:
+            self._find_nan_origin("the loss")
+
+    # -- optimizer hooks ----------------------------------------------------------------------
+
+    def step_pre(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
+        if not self.active:
+            return
+        if not self.param_watch.optimizers:
+            self.obs.step_call = user_location()
+        not_finite = self.param_watch.before_step(optimizer, self.step)
+        if self.step == 0 and optimizer is self.param_watch.optimizers[0]:
+            self._keep_recipe(optimizer)
+        if not_finite and self.obs.nan is None:
+            self._find_nan_origin(f"the gradient of {not_finite[0]}")
+
+    def step_post(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
+        if not self.active:
+            return
+        self.param_watch.after_step(optimizer)
+        if optimizer is self.param_watch.optimizers[0]:
+            self._end_step()
+
+    def loader_pass(self) -> None:
+        self.loader_passes += 1
+        self.obs.loader_used = True
+
+    def loader_batch(self) -> None:
+        self.loader_batches += 1
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _evaluation_call(self, module: nn.Module, where: Location | None) -> None:
+        if module.training:
+            self._mode_event("train-in-evaluation", module, where)
+
+    def _mode_event(self, kind: str, model: nn.Module, where: Location | None) -> None:
+        """Note a model in the wrong mode, once per kind and model (an evaluation loop repeats it every batch)."""
+        key = (kind, id(model))
+        if key in self._mode_events or where is None:
+            return
+        self._mode_events.add(key)
+        layers = mode_sensitive_layers(model)
+        if layers:
+            self.obs.mode_events.append(ModeEvent(kind, type(model).__name__, where, self.step, layers))
+
+    def _step_replay(self) -> Replay | None:
+        """This step's model call and loss call, connected (the loss that was backpropagated when there are several)."""
+        for loss in reversed(self._losses):
+            for call in self._calls:
+                replay = Replay.build(call, loss)
+                if replay is not None:
+                    return replay
+        return None
+
+    def _keep_recipe(self, optimizer: torch.optim.Optimizer) -> None:
+        replay = self._step_replay()
+        if replay is None:
+            self.obs.notes.append("experiments skipped: the loss input is not the output of a model call (or no known loss function was called)")
+            return
+        self.obs.model_call = self._where.get(id(replay.model))
+        try:
+            self.recipe = replay.copied(samples=OVERFIT_SAMPLES)
+        except RuntimeError as error:  # e.g. a module holding a non-leaf tensor cannot be deep-copied
+            self.obs.notes.append(f"experiments skipped: the model could not be copied ({first_line(error)})")
+            return
+        self.make_optimizer = optimizer_factory(optimizer, replay.model)
+        if self.make_optimizer is None:
+            self.obs.notes.append(f"overfit test skipped: could not build a fresh {type(optimizer).__name__} for a copy")
+
+    def _find_nan_origin(self, what: str) -> None:
+        self.active = False
+        try:
+            self.obs.nan = find_origin(self._step_replay(), self._calls, self.step, what)
+        finally:
+            self.active = True
+
+    def _end_step(self) -> None:
+        record = StepRecord(self.step)
+        if self._backward:
+            record.loss = sum(self._backward) / len(self._backward)
+        if self._input is not None:
+            record.input = summarize_input(self._input)
+            stamp = self._input_stamp
+            if self._previous is not None:
+                previous, previous_stamp = self._previous
+                record.input_repeated = previous.shape == self._input.shape and bool(torch.equal(previous, self._input.detach()))
+                record.fresh_loader_batch = stamp[0] != previous_stamp[0]
+                record.same_loader_pass = stamp[1] == previous_stamp[1]
+            else:
+                record.fresh_loader_batch = stamp[0] > 0
+            self._previous = (self._input.detach().clone(), stamp)
+        if self._losses:
+            record.target = summarize_target(self._losses[-1].target, self._losses[-1].name)
+        self._mode_in_training()
+        self.obs.steps.append(record)
+        self._calls, self._losses, self._backward, self._input = [], [], [], None
+        self.step += 1
+        if self.on_step is not None:
+            self.on_step(record)
+        if self.step >= self.max_steps:
+            raise DoctorStop(f"stopped after {self.step} steps")
+
+    def _mode_in_training(self) -> None:
+        trained = {id(p) for optimizer in self.param_watch.optimizers for group in optimizer.param_groups for p in group["params"]}
+        for call in self._calls:
+            if not call.training and any(id(p) in trained for p in call.module.parameters()):
+                self._mode_event("eval-in-training", call.module, call.where)
+

@@ -1,0 +1,109 @@
+"""The doctor's result: findings, measurements and how the run ended (no torch here).
+
+The same object comes back from ``nnlint.doctor(...)`` and, as JSON, from the
+child process that ran a script; ``to_json``/``from_json`` are that wire format.
+It renders itself with rich (``__rich__``) and as plain text (``__str__``), so
+``print(report)`` in a notebook or a terminal shows the summary.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from nnlint.diagnostic import Diagnostic, Position, Range, Severity
+from nnlint.doctor.findings import curve
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+@dataclass
+class DoctorReport:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    steps: int = 0  # optimizer steps observed
+    stopped: str = ""  # why the run ended, in words
+    error: str | None = None  # the script's exception, one line with its location
+    notes: list[str] = field(default_factory=list)  # what the doctor did or skipped (torch.save calls, experiments)
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        """0 clean, 1 findings, 2 when the run could not complete (the script raised or never stepped)."""
+        if self.error is not None or self.steps == 0:
+            return EXIT_ERROR
+        return EXIT_FINDINGS if self.diagnostics else EXIT_CLEAN
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["diagnostics"] = [_diagnostic_to_data(diagnostic) for diagnostic in self.diagnostics]
+        return json.dumps(data, allow_nan=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> DoctorReport:
+        data = json.loads(text)
+        data["diagnostics"] = [_diagnostic_from_data(item) for item in data["diagnostics"]]
+        return cls(**data)
+
+    def summary(self) -> Table:
+        """The run at a glance: steps, the loss curve, the overfit test and the notes."""
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold")
+        table.add_column()
+        table.add_row("steps", f"{self.steps} optimizer steps in {self.seconds:.1f} s ({self.stopped})")
+        losses = [value for value in self.metrics.get("loss", []) if value is not None]
+        if losses:
+            table.add_row("loss", curve(losses))
+        overfit = self.metrics.get("overfit")
+        if overfit:
+            verdict = "passed" if overfit["passed"] else "FAILED"
+            table.add_row("overfit", f"{verdict} on {overfit['samples']} samples: {curve(overfit['curve'])}")
+        if self.error:
+            table.add_row(Text("error", style="bold red"), self.error)
+        for note in self.notes:
+            table.add_row("note", note)
+        return table
+
+    def __rich__(self) -> RenderableType:
+        findings = Table(show_header=True, header_style="bold", box=None, padding=(0, 1))
+        for column in ("code", "where", "finding"):
+            findings.add_column(column, overflow="fold")
+        for diagnostic in sorted(self.diagnostics, key=Diagnostic.sort_key):
+            style = "red" if diagnostic.severity == Severity.ERROR else "yellow"
+            findings.add_row(Text(diagnostic.code, style=style), f"{diagnostic.path}:{diagnostic.line + 1}", diagnostic.message)
+        verdict = Text(f"{len(self.diagnostics)} finding(s)", style="bold") if self.diagnostics else Text("no findings", style="bold green")
+        return Group(Text("nnlint doctor", style="bold"), self.summary(), verdict, *([findings] if self.diagnostics else []))
+
+    def __str__(self) -> str:
+        buffer = io.StringIO()
+        Console(file=buffer, width=120, color_system=None, force_terminal=False).print(self)
+        return buffer.getvalue().rstrip() + "\n"
+
+
+def _diagnostic_to_data(diagnostic: Diagnostic) -> dict[str, Any]:
+    data = asdict(diagnostic)
+    data["severity"] = int(diagnostic.severity)
+    return data
+
+
+def _diagnostic_from_data(data: dict[str, Any]) -> Diagnostic:
+    """The inverse of ``_diagnostic_to_data``; doctor findings never carry a fix."""
+    start, end = data["range"]["start"], data["range"]["end"]
+    return Diagnostic(
+        code=data["code"],
+        name=data["name"],
+        message=data["message"],
+        path=data["path"],
+        range=Range(Position(**start), Position(**end)),
+        severity=Severity(data["severity"]),
+        checklist=tuple(data["checklist"]),
+        source=data["source"],
+        help=data["help"],
+        notes=tuple(data["notes"]),
+    )

@@ -1,0 +1,103 @@
+"""The parent side of ``nnlint doctor SCRIPT``: start the child, show progress and the script's output, collect the report.
+
+The script runs in a child process (``child.py``) in its own session, so that a
+hard kill at the time cap also ends the DataLoader workers it started. The
+child reports steps on a pipe (for the progress bar) and writes the report to
+a file; the script's own stdout/stderr are shown dimmed above the bar, or
+dropped with ``--quiet``. No torch here: the parent only waits.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
+
+from nnlint.doctor.report import DoctorReport
+
+GRACE_SECONDS = 120.0  # time for the experiments and checks after the script stops
+TAIL_LINES = 20
+
+
+@dataclass(frozen=True)
+class RunFailed(Exception):
+    """The child produced no report; ``message`` is one line for the user."""
+
+    message: str
+
+
+def run_script(script: str, args: list[str], *, steps: int, timeout: float, quiet: bool, console: Console) -> DoctorReport:
+    """Run ``script`` under the doctor and return its report; raises ``RunFailed`` when there is none."""
+    with tempfile.TemporaryDirectory(prefix="nnlint-doctor-") as folder:
+        result = Path(folder) / "report.json"
+        progress_read, progress_write = os.pipe()
+        command = [sys.executable, "-m", "nnlint.doctor.child", "--result", str(result), "--steps", str(steps),
+                   "--timeout", str(timeout), "--progress-fd", str(progress_write), "--", script, *args]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   pass_fds=(progress_write,), start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        os.close(progress_write)
+        tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
+        with _progress(console, steps) as advance:
+            pumps = [
+                threading.Thread(target=_pump_output, args=(process.stdout, console, quiet, tail), daemon=True),
+                threading.Thread(target=_pump_progress, args=(os.fdopen(progress_read), advance), daemon=True),
+            ]
+            for pump in pumps:
+                pump.start()
+            try:
+                process.wait(timeout=timeout + GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+                raise RunFailed(f"{script} did not stop within {timeout + GRACE_SECONDS:g} s and was killed") from None
+            finally:
+                for pump in pumps:
+                    pump.join(timeout=5)
+        if not result.exists():
+            last = next((line for line in reversed(tail) if line.strip()), "")
+            raise RunFailed(f"the doctor's child process for {script} ended with code {process.returncode} and no report" + (f": {last.strip()}" if last else ""))
+        return DoctorReport.from_json(result.read_text(encoding="utf-8"))
+
+
+def _pump_output(stream: IO[bytes] | None, console: Console, quiet: bool, tail: collections.deque[str]) -> None:
+    if stream is None:
+        return
+    for raw in stream:
+        line = raw.decode("utf-8", errors="replace").rstrip("\n")
+        tail.append(line)
+        if not quiet:
+            console.print(Text(line, style="dim"), soft_wrap=True, highlight=False)
+
+
+def _pump_progress(stream: IO[str], advance: Callable[[int], None]) -> None:
+    with stream:
+        for line in stream:
+            advance(int(line.split()[0]))
+
+
+class _progress:
+    """A rich progress bar of optimizer steps on the console (nothing when it is not a terminal)."""
+
+    def __init__(self, console: Console, steps: int) -> None:
+        self._bar = Progress(TextColumn("nnlint doctor"), BarColumn(), MofNCompleteColumn(), TextColumn("steps"), TimeElapsedColumn(),
+                             console=console, transient=True, disable=not console.is_terminal)
+        self._task = self._bar.add_task("steps", total=steps)
+
+    def __enter__(self) -> Callable[[int], None]:
+        self._bar.start()
+        return lambda done: self._bar.update(self._task, completed=done)
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.stop()

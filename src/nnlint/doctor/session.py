@@ -1,0 +1,81 @@
+"""Installing the doctor's hooks for the duration of a with-block, and removing them whatever happens.
+
+Global module forward hooks, optimizer step hooks and a torch-function mode are
+torch's own hooks. Two things have no hook, so they are patched for the run and
+restored after it: ``DataLoader.__iter__`` (to count batches and passes) and
+``torch.save`` (disabled, so a doctor run never writes a checkpoint).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from types import TracebackType
+from typing import Any
+
+import torch
+import torch.serialization
+from torch.nn.modules import module as module_hooks
+from torch.optim import optimizer as optimizer_hooks
+from torch.utils.data import DataLoader
+
+from nnlint.doctor.findings import Location
+from nnlint.doctor.frames import user_location
+from nnlint.doctor.functions import FunctionWatch
+from nnlint.doctor.recorder import Recorder
+
+
+class Session:
+    def __init__(self, recorder: Recorder, *, block_saves: bool) -> None:
+        self.recorder = recorder
+        self.block_saves = block_saves
+        self.skipped_saves: list[Location | None] = []
+        self._exit = contextlib.ExitStack()
+
+    def __enter__(self) -> Session:
+        recorder = self.recorder
+        for handle in (
+            module_hooks.register_module_forward_pre_hook(recorder.forward_pre),
+            module_hooks.register_module_forward_hook(recorder.forward, with_kwargs=True, always_call=True),
+            optimizer_hooks.register_optimizer_step_pre_hook(recorder.step_pre),
+            optimizer_hooks.register_optimizer_step_post_hook(recorder.step_post),
+        ):
+            self._exit.callback(handle.remove)
+        self._exit.enter_context(FunctionWatch(recorder))
+        self._exit.enter_context(_replaced(DataLoader, "__iter__", _counting_iter(DataLoader.__iter__, recorder)))
+        if self.block_saves:
+            for owner in (torch, torch.serialization):
+                self._exit.enter_context(_replaced(owner, "save", self._skip_save))
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None) -> None:
+        self._exit.close()
+
+    def notes(self) -> list[str]:
+        if not self.skipped_saves:
+            return []
+        places = ", ".join(sorted({str(where) for where in self.skipped_saves if where is not None})) or "the script"
+        return [f"torch.save was called {len(self.skipped_saves)} time(s) ({places}) and skipped: a doctor run writes no checkpoint"]
+
+    def _skip_save(self, *args: Any, **kwargs: Any) -> None:
+        self.skipped_saves.append(user_location())
+
+
+def _counting_iter(original: Callable[[DataLoader], Iterator[Any]], recorder: Recorder) -> Callable[[DataLoader], Iterator[Any]]:
+    def iterate(loader: DataLoader) -> Iterator[Any]:
+        recorder.loader_pass()
+        for batch in original(loader):
+            recorder.loader_batch()
+            yield batch
+
+    return iterate
+
+
+@contextlib.contextmanager
+def _replaced(owner: Any, name: str, value: Any) -> Iterator[None]:
+    original = getattr(owner, name)
+    setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        setattr(owner, name, original)

@@ -1,0 +1,119 @@
+"""Parameters that cannot learn: frozen (NT106/NT107) or cut off from the output (NT108/NT109).
+
+Checklist item 23 (frozen layers) and 24 (a layer that is not used is capacity
+the author thinks the model has). Findings are collapsed to the highest module
+they cover, so a frozen backbone is one line, not one per layer.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from torch import nn
+
+from nnlint.trace.facts import Context
+from nnlint.trace.findings import Finding
+
+
+def _names(ctx: Context, module: nn.Module) -> list[str]:
+    return [ctx.param_names[id(p)] for p in module.parameters() if id(p) in ctx.param_names]
+
+
+def _size(ctx: Context, names: Iterable[str]) -> int:
+    params = dict(ctx.model.named_parameters())
+    return sum(params[name].numel() for name in names if name in params)
+
+
+def _covering(ctx: Context, chosen: set[str]) -> Iterable[tuple[str, nn.Module, list[str]]]:
+    """The highest modules whose parameters are all in ``chosen`` (never the model itself)."""
+    covered: list[str] = []
+    for path, module in ctx.modules.items():
+        if not path or any(path.startswith(prefix) for prefix in covered):
+            continue
+        names = _names(ctx, module)
+        if names and all(name in chosen for name in names):
+            covered.append(path + ".")
+            yield path, module, names
+
+
+def _owner(names: Iterable[str]) -> str:
+    """The deepest module path that contains every parameter in ``names``."""
+    paths = [name.rpartition(".")[0].split(".") for name in names]
+    common: list[str] = []
+    for parts in zip(*paths):
+        if len(set(parts)) != 1:
+            break
+        common.append(parts[0])
+    return ".".join(common)
+
+
+def _head(ctx: Context) -> set[str]:
+    """Parameters of the last operation with parameters on the way to the output."""
+    for node in reversed(list(ctx.graph.nodes)):
+        facts = node.meta["nnlint"]
+        if not facts.live or node.op not in ("call_function", "call_method", "call_module"):
+            continue
+        used = set(facts.params)
+        for source in node.all_input_nodes:
+            used.update(source.meta["nnlint"].params)
+        if used:
+            return used
+    return set()
+
+
+def frozen_parameters(ctx: Context) -> Iterable[Finding]:
+    """NT106 per frozen module, NT107 when the head or the whole model is frozen."""
+    params = dict(ctx.model.named_parameters())
+    frozen = {name for name, p in params.items() if not p.requires_grad}
+    if not frozen:
+        return
+    if len(frozen) == len(params):
+        yield Finding("NT107", f"no parameter requires grad: all {_size(ctx, frozen):,} parameter values of the "
+                      "model are frozen, so training cannot change it", module="",
+                      help="call requires_grad_(True) on the parts you mean to train")
+        return
+    listed: set[str] = set()
+    for path, module, names in _covering(ctx, frozen):
+        listed.update(names)
+        yield Finding("NT106", f"`{path}` ({type(module).__name__}) is frozen: {len(names)} parameters, "
+                      f"{_size(ctx, names):,} values with requires_grad=False", attribute=path)
+    rest = sorted(frozen - listed)
+    by_owner: dict[str, list[str]] = {}
+    for name in rest:
+        by_owner.setdefault(name.rpartition(".")[0], []).append(name.rpartition(".")[2])
+    for owner, short in by_owner.items():
+        yield Finding("NT106", f"{'`' + owner + '`' if owner else 'the model'} has frozen parameters: "
+                      f"{', '.join(short)} (requires_grad=False)", attribute=owner)
+    head = _head(ctx)
+    if head and head <= frozen:
+        owner = _owner(head)
+        kind = type(ctx.modules[owner]).__name__ if owner in ctx.modules else "module"
+        yield Finding("NT107", f"the output layer `{owner}` ({kind}) is frozen: the layer that produces the "
+                      "output keeps its initial weights", attribute=owner,
+                      help=f"unfreeze it: model.{owner}.requires_grad_(True)" if owner else "")
+
+
+def _called(ctx: Context, path: str) -> bool:
+    prefix = path + "."
+    return any(f.module == path or f.module.startswith(prefix) for _, f in ctx.nodes())
+
+
+def unreachable(ctx: Context) -> Iterable[Finding]:
+    """NT108 per module, NT109 per parameter, whose parameters no path to the output uses."""
+    if ctx.captured.branched:
+        return  # part of the forward pass was not traced: an unused layer may live there
+    live = {name for _, facts in ctx.nodes() if facts.live for name in facts.params}
+    dead = set(ctx.param_names.values()) - live
+    listed: set[str] = set()
+    for path, module, names in _covering(ctx, dead):
+        listed.update(names)
+        called = _called(ctx, path)
+        reason = "its result is never used" if called else "forward never calls it"
+        yield Finding("NT108", f"`{path}` ({type(module).__name__}, {_size(ctx, names):,} parameters) never "
+                      f"reaches the output: {reason}, so it gets no gradient", module=path if called else None,
+                      attribute=path, help="use it in forward or delete it")
+    shapes = {name: tuple(p.shape) for name, p in ctx.model.named_parameters()}
+    for name in sorted(dead - listed):
+        yield Finding("NT109", f"parameter `{name}` {list(shapes.get(name, ()))} never reaches the output, so it "
+                      "gets no gradient", attribute=name,
+                      help="use it in forward or delete it")

@@ -1,0 +1,166 @@
+"""Prime dimensions: give every free input dim a prime, then read sizes back as symbols.
+
+With (64, 64, 64) inputs a swapped or merged axis is invisible (checklist item
+25). With B=7, T=13 and D=64, a size of 91 can only be ``B*T`` and 448 only
+``B*64``, so each dimension of every tensor carries where it came from.
+
+Two things keep the reading honest:
+
+* primes never divide a fixed size (of the spec or of the model's parameters),
+  so a constant cannot be mistaken for a symbol;
+* shapes are propagated twice, with two different prime assignments. A size is
+  a *product* of symbols only if both runs factor to the same product;
+  anything else (``T+1`` after prepending a token, ``H/2`` after a strided conv)
+  is *derived*: shown with a best-effort formula and never used by a check,
+  because a derived size that happens to be divisible by 7 is not the batch.
+
+Pure Python, no torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Iterable, Mapping, Sequence
+
+#: Default primes for conventional names (the design's B=7, T=13, H=11, W=17).
+PREFERRED = {"B": 7, "N": 7, "T": 13, "L": 13, "S": 13, "H": 11, "W": 17, "D": 19, "C": 23}
+
+#: Candidate primes; 2, 3 and 5 divide too many real sizes to be recognisable.
+POOL = tuple(p for p in range(7, 400) if all(p % q for q in range(2, int(p**0.5) + 1)))
+
+Atom = str | int  # a symbol name, or a constant factor > 1; derived sizes are "?v1:v2" tokens
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Symbol -> prime, for one propagation run; iteration order is the spec's order."""
+
+    primes: Mapping[str, int]
+
+    def factor(self, size: int) -> tuple[tuple[str, ...], int]:
+        """Split ``size`` into symbols (canonical order, with repetition) and a constant."""
+        symbols: list[str] = []
+        rest = size
+        if rest <= 0:
+            return (), rest
+        for name, prime in self.primes.items():
+            while rest % prime == 0:
+                symbols.append(name)
+                rest //= prime
+        return tuple(symbols), rest
+
+
+def choose_assignments(symbols: Sequence[str], fixed: Iterable[int]) -> tuple[Assignment, Assignment]:
+    """Two assignments of distinct primes to ``symbols``; no prime divides a fixed size.
+
+    The first uses the conventional primes where allowed; the second gives every
+    symbol a different prime from its first one, so that sizes that are not
+    products of symbols show up as disagreements between the two runs.
+    """
+    fixed = [size for size in fixed if size > 1]
+    allowed = [p for p in POOL if all(size % p for size in fixed)]
+    wanted = {PREFERRED[name] for name in symbols if name in PREFERRED}
+    first: dict[str, int] = {}
+    for name in symbols:
+        preferred = PREFERRED.get(name)
+        if preferred in allowed and preferred not in first.values():
+            first[name] = preferred
+    spare = (p for p in allowed if p not in wanted and p not in first.values())
+    for name in symbols:
+        if name not in first:
+            first[name] = next(spare)
+    second: dict[str, int] = {}
+    deltas: set[int] = set()
+    for name in symbols:  # distinct steps, so that a derived size points at one symbol
+        second[name] = next(
+            p for p in allowed if p > first[name] and p not in second.values() and p - first[name] not in deltas
+        )
+        deltas.add(second[name] - first[name])
+    return Assignment({n: first[n] for n in symbols}), Assignment(second)
+
+
+@dataclass(frozen=True)
+class Label:
+    """Where one dimension's size came from.
+
+    ``atoms`` is the ordered product (``("B", "T")`` for ``B*T``, ``("T", 64)``
+    for ``T*64``); ``ordered`` says whether that order is known (it is when a
+    view built the dim from neighbours, not when the size was merely factored).
+    A derived size has ``exact=False`` and one opaque atom.
+    """
+
+    atoms: tuple[Atom, ...]
+    exact: bool
+    ordered: bool
+    text: str
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        return tuple(a for a in self.atoms if isinstance(a, str) and not a.startswith("?")) if self.exact else ()
+
+    def has(self, symbol: str | None) -> bool:
+        return symbol is not None and symbol in self.symbols
+
+    def leads_with(self, symbol: str | None) -> bool:
+        """True when the first symbol of the product is ``symbol`` (order known or trivial)."""
+        found = self.symbols
+        return bool(found) and found[0] == symbol and (self.ordered or len(set(found)) == 1)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def render(atoms: Sequence[Atom]) -> str:
+    """``("B", "T")`` -> ``B*T``; ``()`` -> ``1``."""
+    return "*".join(str(atom) for atom in atoms) if atoms else "1"
+
+
+def exact_label(atoms: Sequence[Atom], ordered: bool) -> Label:
+    """A product label from atoms; constants next to each other are merged."""
+    merged: list[Atom] = []
+    for atom in atoms:
+        if isinstance(atom, int):
+            if atom == 1:
+                continue
+            if merged and isinstance(merged[-1], int):
+                merged[-1] = merged[-1] * atom
+                continue
+        merged.append(atom)
+    count = sum(1 for atom in merged if isinstance(atom, str))
+    return Label(tuple(merged), True, ordered or len(merged) <= 1 or count == 0, render(merged))
+
+
+def label_for(size1: int, size2: int, first: Assignment, second: Assignment) -> Label:
+    """The label of a dimension that measured ``size1`` in run 1 and ``size2`` in run 2."""
+    symbols1, rest1 = first.factor(size1)
+    symbols2, rest2 = second.factor(size2)
+    if symbols1 == symbols2 and rest1 == rest2:
+        atoms: tuple[Atom, ...] = symbols1 + ((rest1,) if rest1 != 1 else ())
+        return exact_label(atoms, ordered=len(symbols1) <= 1)
+    token = f"?{size1}:{size2}"
+    return Label((token,), False, True, _fit(size1, size2, first, second))
+
+
+def _fit(size1: int, size2: int, first: Assignment, second: Assignment) -> str:
+    """Display-only formula for a derived size, e.g. ``H/2`` or ``T+1``; else the number."""
+    fits: list[tuple[Fraction, str]] = []
+    for name, p1 in first.primes.items():
+        slope = Fraction(size1 - size2, p1 - second.primes[name])
+        if slope <= 0 or slope > 8 or (slope.numerator != 1 and slope.denominator != 1):
+            continue
+        offset = size1 - slope * p1
+        if slope.denominator > 1:  # a strided size: floor or ceil of name/k, nothing added
+            if abs(offset) < 1:
+                fits.append((abs(offset), f"{name}/{slope.denominator}"))
+            continue
+        term = name if slope == 1 else f"{slope.numerator}{name}"
+        if offset.denominator == 1 and abs(offset) <= 16:
+            fits.append((abs(offset), term if offset == 0 else f"{term}{int(offset):+d}"))
+    return min(fits)[1] if fits else str(size1)
+
+
+def unverified_label(size1: int, first: Assignment) -> Label:
+    """A size seen in one run only: shown factored, but never trusted by a check."""
+    symbols, rest = first.factor(size1)
+    return Label((f"?{size1}:",), False, True, render(symbols + ((rest,) if rest != 1 else ())))
