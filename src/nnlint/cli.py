@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    commands = set(parser._subparsers._group_actions[0].choices) if parser._subparsers else set()  # type: ignore[union-attr]
+    commands = {"check", "rules", "rule", "trace", "doctor", "lsp", "clean"}
     if not arguments or (arguments[0] not in commands and arguments[0] not in ("-h", "--help", "--version")):
         arguments.insert(0, "check")
     try:

@@ -10,7 +10,7 @@ conversion happens once, at the edge, in the reporter that needs it.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 
 class Severity(enum.IntEnum):
@@ -97,9 +97,6 @@ class Diagnostic:
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.range.start.line, self.range.start.character, self.code, self.message)
-
-    def with_severity(self, severity: Severity) -> "Diagnostic":
-        return replace(self, severity=severity)
 
 
 def rule_url(code: str) -> str:

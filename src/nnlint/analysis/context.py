@@ -34,7 +34,7 @@ class FileContext:
     def qualify(self, node: cst.BaseExpression) -> str | None:
         return self.info.qualify(node)
 
-    def enclosing(self, *types: type[cst.CSTNode]) -> cst.CSTNode | None:
+    def enclosing(self, *types: type) -> cst.CSTNode | None:
         return next((node for node in reversed(self.ancestors) if isinstance(node, types)), None)
 
     def scope(self) -> cst.Module | cst.FunctionDef:

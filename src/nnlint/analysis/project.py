@@ -44,10 +44,6 @@ class FunctionInfo:
         stars = [p for p in (parameters.star_arg, parameters.star_kwarg) if isinstance(p, cst.Param)]
         return [*self.params, *(p.name.value for p in (*parameters.kwonly_params, *stars))]
 
-    @cached_property
-    def decorators(self) -> list[str]:
-        return [self.module.imports.qualify(_decorator_callee(d.decorator)) or "" for d in self.node.decorators]
-
 
 @dataclass(eq=False)
 class ClassInfo:
@@ -77,39 +73,31 @@ class ClassInfo:
 
     @cached_property
     def attributes(self) -> dict[str, cst.BaseExpression]:
-        """``self.NAME = expr`` in ``__init__`` (the last one wins), and class-level assignments."""
+        """``self.NAME = expr`` anywhere in ``__init__`` (the last one wins)."""
         found: dict[str, cst.BaseExpression] = {}
         init = self.methods.get("__init__")
         for statement in _all_simple(init.node) if init else []:
             for small in small_statements(statement):
-                targets = _assign_targets(small)
+                value, targets = _assignment(small)
                 for target in targets:
-                    if (
-                        isinstance(target, cst.Attribute)
-                        and isinstance(target.value, cst.Name)
-                        and target.value.value == "self"
-                        and small.value is not None  # type: ignore[union-attr]
-                    ):
-                        found[target.attr.value] = small.value  # type: ignore[union-attr]
+                    if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":
+                        found[target.attr.value] = value  # type: ignore[assignment]
         return found
 
 
-def _assign_targets(small: cst.BaseSmallStatement) -> list[cst.BaseExpression]:
+def _assignment(small: cst.BaseSmallStatement) -> tuple[cst.BaseExpression | None, list[cst.BaseExpression]]:
+    """(assigned value, targets) of an assignment statement; (None, []) for anything else."""
     if isinstance(small, cst.Assign):
-        return [target.target for target in small.targets]
+        return small.value, [target.target for target in small.targets]
     if isinstance(small, cst.AnnAssign) and small.value is not None:
-        return [small.target]
-    return []
+        return small.value, [small.target]
+    return None, []
 
 
 def _all_simple(function: cst.FunctionDef) -> list[cst.BaseStatement]:
     from nnlint.analysis.syntax import walk_statements
 
     return list(walk_statements(body_statements(function.body)))
-
-
-def _decorator_callee(node: cst.BaseExpression) -> cst.BaseExpression:
-    return node.func if isinstance(node, cst.Call) else node
 
 
 @dataclass(eq=False)

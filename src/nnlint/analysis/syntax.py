@@ -80,15 +80,6 @@ def literal_bool(node: cst.BaseExpression | None) -> bool | None:
     return None
 
 
-def literal_number(node: cst.BaseExpression | None) -> float | None:
-    if isinstance(node, (cst.Integer, cst.Float)):
-        return float(node.evaluated_value)
-    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
-        inner = literal_number(node.expression)
-        return -inner if inner is not None else None
-    return None
-
-
 def names_in(node: cst.CSTNode) -> Iterator[str]:
     """Every plain ``Name`` read inside ``node`` (attribute names excluded)."""
     stack = [node]

@@ -113,4 +113,4 @@ def model_call_target(call: cst.Call, context: FileContext, env: Env) -> Instanc
     if isinstance(func, cst.Attribute) and func.attr.value == "forward":
         func = func.value
     value = context.interpreter.value(func, env)
-    return value if is_model(value) else None
+    return value if isinstance(value, Instance) and is_model(value) else None

@@ -113,8 +113,6 @@ KIND_PRESERVING_METHODS = frozenset(
 )
 LOG_FUNCTIONS = frozenset(("torch.log",))
 
-#: constructors of models people load; they return logits and have Dropout/BatchNorm inside
-MODEL_FACTORY_PREFIXES = ("torchvision.models.", "timm.create_model", "transformers.")
 _NON_CLASSIFIER_PREFIXES = ("torchvision.models.detection", "torchvision.models.segmentation", "torchvision.models.optical_flow", "torchvision.models.video")
 
 
