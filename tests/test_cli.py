@@ -20,7 +20,9 @@ from nnlint import engine
 from nnlint.catalog import all_docs
 from nnlint.cli import main
 from nnlint.discovery import SKIPPED_DIRECTORIES, discover
-from nnlint.rules.implementation.nll_loss_without_log_softmax import NLLLossWithoutLogSoftmax
+from nnlint.rules.implementation.nll_loss_without_log_softmax import (
+    NLLLossWithoutLogSoftmax,
+)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "check"
 
@@ -48,7 +50,7 @@ def nnlint_process(*args: str, cwd: Path, stdin: bytes | None = None) -> subproc
     env = {key: value for key, value in os.environ.items() if key not in ("FORCE_COLOR", "PYTHONPATH")}
     env["NO_COLOR"] = "1"
     completed = subprocess.run(
-        [sys.executable, "-m", "nnlint.cli", *args], cwd=cwd, input=stdin, capture_output=True, env=env, timeout=120
+        [sys.executable, "-m", "nnlint.cli", *args], cwd=cwd, input=stdin, capture_output=True, env=env, timeout=120, check=False
     )
     return subprocess.CompletedProcess(completed.args, completed.returncode,
                                        completed.stdout.decode("utf-8", "replace"), completed.stderr.decode("utf-8", "replace"))
@@ -154,8 +156,6 @@ def test_syntax_error_is_an_nn000_diagnostic(work: Path, capsys: pytest.CaptureF
     assert "SyntaxError" in line
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: engine._syntax_error uses ParserSyntaxError.raw_column, which LibCST's native "
-                   "parser leaves at 0; the diagnostic sits at column 1 while its own message says 'error at 2:7'")
 def test_syntax_error_is_reported_at_the_error_column(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(work / "a.py", "import torch\nx = 1 2\n")
     _, out, _ = nnlint(capsys, "--format", "concise", "a.py")
@@ -220,14 +220,12 @@ def test_broken_symlink_in_a_directory(work: Path, capsys: pytest.CaptureFixture
     write(work / "src" / "a.py", BUGGY)
     os.symlink(work / "nowhere.py", work / "src" / "gone.py")
     code, out, err = nnlint(capsys, "-j", "1", "--format", "concise", "src")
-    assert code == 2
+    assert (code, err) == (2, "")
     assert error_lines(out) == [f"error: {os.path.join('src', 'gone.py')}: no such file"]
     assert f"{os.path.join('src', 'a.py')}:4:8: NN301" in out
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
-@pytest.mark.xfail(strict=True, reason="BUG: discovery._walk yields every *.py name os.walk lists, FIFOs and sockets "
-                   "included; sources.read_source then blocks forever reading a FIFO with no writer (nnlint hangs)")
 def test_a_named_pipe_in_a_directory_is_not_read(tmp_path: Path) -> None:
     write(tmp_path / "src" / "a.py", BUGGY)
     os.mkfifo(tmp_path / "src" / "pipe.py")
@@ -262,8 +260,6 @@ def test_full_is_the_default_format(work: Path, capsys: pytest.CaptureFixture[st
     assert nnlint(capsys, "a.py") == nnlint(capsys, "--format", "full", "a.py")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: reporters/full.py's summary says '(N fixable with --fix)' but the check "
-                   "command has no --fix flag: 'nnlint --fix a.py' is a usage error")
 def test_full_format_advertises_only_flags_that_exist(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(work / "a.py", BUGGY)
     _, out, _ = nnlint(capsys, "a.py")
@@ -330,9 +326,6 @@ def test_select_ignore_extend_select(work: Path, capsys: pytest.CaptureFixture[s
     assert (code, BUGGY_LINE in out) == ((1, True) if reported else (0, False))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: registry.select_codes takes max(best, (_specificity(selector, code), True)) "
-                   "also for selectors that do not match (specificity -1): (-1, True) beats the initial (-1, False), so "
-                   "any --select / --extend-select enables every rule")
 def test_select_of_another_family_does_not_enable_nn301(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(work / "a.py", BUGGY)
     assert nnlint(capsys, "--format", "concise", "--select", "NN4", "a.py") == (0, "All checks passed!\n", "")
@@ -466,9 +459,6 @@ def test_a_glob_matching_nothing_exits_2(work: Path, capsys: pytest.CaptureFixtu
     assert error_lines(out) == ["error: nothing/*.py: no Python files match"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: discovery.discover's glob branch filters matches only by isfile and suffix, "
-                   "never by SKIPPED_DIRECTORIES / *.egg-info as _walk does: 'proj/**/*.py' checks build/, dist/, "
-                   "node_modules/, venv/")
 def test_recursive_globs_skip_non_source_folders(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _tree(work)
     _, out, _ = nnlint(capsys, "-j", "1", "--format", "concise", "proj/**/*.py")
@@ -501,8 +491,6 @@ def test_same_output_with_one_or_two_jobs(work: Path, capsys: pytest.CaptureFixt
     assert len({path for path, _, _ in keys}) >= 6  # several files really were checked
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: -j accepts negative numbers; engine.check_files only replaces 0/None and passes "
-                   "min(-1, n) to ProcessPoolExecutor, which raises ValueError: a traceback instead of a usage error")
 def test_negative_jobs_is_a_usage_error_not_a_traceback(tmp_path: Path) -> None:
     write(tmp_path / "a.py", BUGGY)
     write(tmp_path / "b.py", BUGGY)
@@ -540,9 +528,6 @@ def test_no_traceback_for_bad_input(tmp_path: Path, name: str) -> None:
             assert "src/good.py:4:8: NN301" in result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: engine.check_text hands any text to libcst.parse_module, whose native parser "
-                   "segfaults on ~2000 nested brackets (CPython itself stops at 200: 'too many nested parentheses'); with "
-                   "-j 1 the process dies with SIGSEGV and no output, with -j 2 check_files raises BrokenProcessPool (traceback)")
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_deeply_nested_brackets_are_one_file_error_not_a_crash(tmp_path: Path, jobs: str) -> None:
     write(tmp_path / "src" / "deep.py", b"import torch\nx = " + b"(" * 2000 + b"1" + b")" * 2000 + b"\n")
@@ -598,7 +583,7 @@ def test_an_engine_crash_on_one_file_leaves_the_others_checked(work: Path, capsy
 def test_the_side_effect_fixture_would_create_its_marker_if_imported(tmp_path: Path) -> None:
     """So that the next test can fail: importing the fixture does create the marker."""
     shutil.copy(FIXTURES / "imports_side_effect.py", tmp_path)
-    subprocess.run([sys.executable, "-c", "import imports_side_effect"], cwd=tmp_path, capture_output=True, timeout=120)
+    subprocess.run([sys.executable, "-c", "import imports_side_effect"], cwd=tmp_path, capture_output=True, timeout=120, check=False)
     assert (tmp_path / "SIDE_EFFECT_MARKER").exists()
 
 

@@ -43,6 +43,11 @@ _LIST_KEYS = {"select", "extend-select", "ignore", "exclude"}
 _KNOWN_KEYS = _LIST_KEYS | {"per-file-ignores", "severity"}
 
 
+def _upper(codes: list[str]) -> tuple[str, ...]:
+    """Codes are case-insensitive, as on the command line."""
+    return tuple(code.strip().upper() for code in codes)
+
+
 def find_config(start: Path) -> Path | None:
     """The nearest pyproject.toml with a ``[tool.nnlint]`` table, from ``start`` upwards."""
     directory = start.resolve()
@@ -72,7 +77,7 @@ def load_settings(path: Path | None) -> Settings:
         raise ConfigError(f"{path}: cannot read the config: {error}") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
-    table = document.get("tool", {}).get("nnlint", {}) if path.name == "pyproject.toml" else document
+    table = document.get("tool", {}).get("nnlint", {}) if path.name == "pyproject.toml" or "tool" in document else document
     return settings_from_table(table, path)
 
 
@@ -85,7 +90,7 @@ def settings_from_table(table: dict[str, Any], path: Path) -> Settings:
         if not isinstance(table[key], list) or not all(isinstance(item, str) for item in table[key]):
             raise ConfigError(f"{where}: {key!r} must be a list of strings")
     per_file = table.get("per-file-ignores", {})
-    if not isinstance(per_file, dict) or not all(isinstance(v, list) for v in per_file.values()):
+    if not isinstance(per_file, dict) or not all(isinstance(v, list) and all(isinstance(c, str) for c in v) for v in per_file.values()):
         raise ConfigError(f"{where}: 'per-file-ignores' must map globs to lists of codes")
     severities = table.get("severity", {})
     if not isinstance(severities, dict):
@@ -95,10 +100,10 @@ def settings_from_table(table: dict[str, Any], path: Path) -> Settings:
     except ValueError as error:
         raise ConfigError(f"{where}: severity: {error}") from None
     return Settings(
-        select=tuple(table["select"]) if "select" in table else None,
-        extend_select=tuple(table.get("extend-select", ())),
-        ignore=tuple(table.get("ignore", ())),
-        per_file_ignores={glob: tuple(codes) for glob, codes in per_file.items()},
+        select=_upper(table["select"]) if "select" in table else None,
+        extend_select=_upper(table.get("extend-select", ())),
+        ignore=_upper(table.get("ignore", ())),
+        per_file_ignores={glob: _upper(codes) for glob, codes in per_file.items()},
         exclude=tuple(table.get("exclude", ())),
         severity=severity,
         root=path.parent.resolve(),

@@ -25,6 +25,7 @@ SOURCE_SUFFIXES = (".py",)
 class Discovery:
     files: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # one line each: a path that gave nothing to check
+    excluded: int = 0  # files named or matched but excluded by configuration
 
 
 def discover(arguments: Sequence[str], exclude: Iterable[str] = (), root: Path | None = None) -> Discovery:
@@ -34,7 +35,9 @@ def discover(arguments: Sequence[str], exclude: Iterable[str] = (), root: Path |
 
     def add(path: str) -> None:
         key = os.path.realpath(path)
-        if key not in seen and not _excluded(path, patterns, root):
+        if _excluded(path, patterns, root):
+            found.excluded += 1
+        elif key not in seen:
             seen.add(key)
             found.files.append(path)
 
@@ -45,10 +48,13 @@ def discover(arguments: Sequence[str], exclude: Iterable[str] = (), root: Path |
                 add(path)
             if len(found.files) == before:
                 found.errors.append(f"{argument}: no Python files found")
-        elif os.path.isfile(argument) or os.path.islink(argument):
+        elif os.path.isfile(argument):
             add(argument)
         elif glob.has_magic(argument):
-            matches = sorted(p for p in glob.glob(argument, recursive=True) if os.path.isfile(p) and p.endswith(SOURCE_SUFFIXES))
+            matches = sorted(
+                p for p in glob.glob(argument, recursive=True)
+                if os.path.isfile(p) and p.endswith(SOURCE_SUFFIXES) and not _in_skipped_directory(p)
+            )
             for path in matches:
                 add(path)
             if not matches:
@@ -74,12 +80,21 @@ def _walk(directory: str, patterns: tuple[str, ...], root: Path | None) -> Itera
             continue
         visited.add(identity)
         subdirectories[:] = sorted(
-            name for name in subdirectories
-            if name not in SKIPPED_DIRECTORIES and not name.endswith(".egg-info") and not _excluded(os.path.join(current, name), patterns, root)
+            name for name in subdirectories if not _skipped(name) and not _excluded(os.path.join(current, name), patterns, root)
         )
         for name in sorted(files):
-            if name.endswith(SOURCE_SUFFIXES):
-                yield os.path.join(current, name)
+            path = os.path.join(current, name)
+            dangling = os.path.islink(path) and not os.path.exists(path)  # reported as unreadable, not skipped
+            if name.endswith(SOURCE_SUFFIXES) and (os.path.isfile(path) or dangling):  # never a pipe or socket
+                yield path
+
+
+def _skipped(directory_name: str) -> bool:
+    return directory_name in SKIPPED_DIRECTORIES or directory_name.endswith(".egg-info")
+
+
+def _in_skipped_directory(path: str) -> bool:
+    return any(_skipped(part) for part in os.path.normpath(os.path.dirname(path)).split(os.sep))
 
 
 def _excluded(path: str, patterns: tuple[str, ...], root: Path | None) -> bool:

@@ -44,25 +44,21 @@ def select_codes(
 ) -> frozenset[str]:
     """The enabled codes: ``select`` (or the defaults) plus ``extend_select``, minus ``ignore``.
 
-    A more specific selector wins over a shorter one, so ``select=["ALL"], ignore=["NN3"],
-    extend_select=["NN301"]`` enables NN301 but no other NN3xx (ruff's rule).
+    The most specific matching selector decides, an ignore winning a tie, so
+    ``select=["ALL"], ignore=["NN3"], extend_select=["NN301"]`` enables NN301 but
+    no other NN3xx (ruff's rule).
     """
-    chosen = {}
+    defaults = set(default)
+    enabling = list(extend_select) + (list(select) if select is not None else [])
+    chosen = set()
     for code in codes:
-        best = (-1, False)
-        base = list(select) if select is not None else None
-        for selector in base if base is not None else []:
-            best = max(best, (_specificity(selector, code), True))
-        if base is None and code in set(default):
-            best = (0, True)
-        for selector in extend_select:
-            best = max(best, (_specificity(selector, code), True))
-        for selector in ignore:
-            specificity = _specificity(selector, code)
-            if specificity >= 0 and specificity >= best[0]:
-                best = (specificity, False)
-        chosen[code] = best[1]
-    return frozenset(code for code, on in chosen.items() if on)
+        enabled = max((_specificity(s, code) for s in enabling), default=-1)
+        if select is None and code in defaults:
+            enabled = max(enabled, 0)
+        disabled = max((_specificity(s, code) for s in ignore), default=-1)
+        if enabled >= 0 and enabled > disabled:
+            chosen.add(code)
+    return frozenset(chosen)
 
 
 def _specificity(selector: str, code: str) -> int:

@@ -53,7 +53,10 @@ def _codes_in(comment: str) -> frozenset[str]:
     for pattern in (_IGNORE, _NOQA):
         for match in pattern.finditer(comment):
             listed = match.group("codes")
-            found |= {code.upper() for code in re.split(r"[\s,]+", listed) if code} if listed else set(ALL_CODES)
+            if listed is None:
+                found |= ALL_CODES  # a bare `# noqa` or `# nnlint: ignore`
+            else:
+                found |= {code.upper() for code in re.split(r"[\s,]+", listed) if code}  # `ignore[]` hides nothing
     return frozenset(found)
 
 

@@ -271,9 +271,9 @@ class Interpreter:
         if isinstance(node, cst.Attribute):
             return self._attribute(node, env)
         if isinstance(node, cst.Call):
-            for arg in node.args:
-                if isinstance(arg.value, cst.Call):
-                    self.evaluate(arg.value, env)  # nested calls may have effects: evaluate(model.eval())
+            for arg in node.args:  # calls inside arguments may have effects: print(f"{evaluate(model)}")
+                for inner in [arg.value] if isinstance(arg.value, cst.Call) else syntax.calls_in(arg.value):
+                    self.evaluate(inner, env)
             return self._call(node, env)
         if isinstance(node, cst.NamedExpr):
             value = self.evaluate(node.value, env)

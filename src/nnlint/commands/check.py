@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from nnlint.autofix import apply_fixes, fix_until_stable
 from nnlint.config import ConfigError, Settings, find_config, load_settings
 from nnlint.discovery import discover
 from nnlint.engine import FileResult, check_files, check_text
@@ -30,10 +31,23 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--exclude", type=_codes, help="globs of paths to skip, in addition to the config's")
     parser.add_argument("--config", type=Path, help="a pyproject.toml (or nnlint.toml) to read instead of the nearest one")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
-    parser.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: the number of cores)")
+    parser.add_argument("-j", "--jobs", type=_positive, default=None, help="worker processes (default: the number of cores)")
+    parser.add_argument("--fix", action="store_true", help="apply safe fixes to the files, then report what is left")
+    parser.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, also apply fixes marked unsafe")
+    parser.add_argument("--diff", action="store_true", help="print the fixes as a unified diff and change nothing")
     parser.add_argument("--stdin-filename", help="the path to report for code read from '-'")
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour output (default: auto, honours NO_COLOR)")
     parser.set_defaults(handler=run)
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number of jobs, got {text!r}")
+    return number
 
 
 def _codes(text: str) -> tuple[str, ...]:
@@ -51,8 +65,19 @@ def run(args: argparse.Namespace) -> int:
     else:
         found = discover(args.paths, settings.exclude, settings.root)
         results, errors = check_files(found.files, settings, args.jobs), found.errors
-        if not found.files and not errors:
+        if not found.files and not errors and not found.excluded:
             errors = ["no Python files to check"]
+    if args.diff and args.paths != ["-"]:
+        outcome = apply_fixes(results, unsafe=args.unsafe_fixes, diff=sys.stdout)
+        for error in outcome.errors:
+            print(f"nnlint: {error}", file=sys.stderr)
+        return EXIT_FINDINGS if outcome.changed else EXIT_CLEAN
+    if args.fix and args.paths != ["-"]:
+        results, outcome = fix_until_stable(results, settings, jobs=args.jobs, unsafe=args.unsafe_fixes)
+        errors = errors + outcome.errors
+        if outcome.fixed:
+            files = len(set(outcome.changed))
+            print(f"Fixed {outcome.fixed} problem{'s' * (outcome.fixed != 1)} in {files} file{'s' * (files != 1)}.")
     errors = errors + [error for result in results for error in result.errors]
     diagnostics = [diagnostic for result in results for diagnostic in result.diagnostics]
     sources = {result.path: result.text for result in results if result.text is not None and result.diagnostics}
@@ -72,7 +97,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         unknown = [code for code in selectors or () if not known_code_or_prefix(code.upper())]
         if unknown:
             raise ConfigError(f"unknown rule code or prefix: {', '.join(unknown)} (see 'nnlint rules')")
-    for selectors in (settings.select, settings.extend_select, settings.ignore):
+    for selectors in (settings.select, settings.extend_select, settings.ignore, *settings.per_file_ignores.values(), tuple(settings.severity)):
         unknown = [code for code in selectors or () if not known_code_or_prefix(code.upper())]
         if unknown:
             raise ConfigError(f"{settings.source}: unknown rule code or prefix: {', '.join(unknown)}")

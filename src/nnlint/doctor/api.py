@@ -56,6 +56,8 @@ def doctor(
             _train(trained, loader, loss_fn, trained_optimizer, unpack or _pair, recorder, None if timeout is None else started + timeout)
         except DoctorStop as stop:
             stopped = stop.reason
+        except UnpackError:
+            raise
         except Exception as raised:  # the user's model or loss raised: report what was learned before
             error = describe_error(raised)
             stopped = "the training step raised"
@@ -81,7 +83,11 @@ def _train(model: nn.Module, loader: Iterable[Any], loss_fn: Callable[[Any, Any]
             raise ValueError("the loader yielded no batch")
 
 
+class UnpackError(TypeError):
+    """A batch the default ``unpack`` cannot split: the caller's mistake, raised rather than reported."""
+
+
 def _pair(batch: Any) -> tuple[Any, Any]:
     if isinstance(batch, (tuple, list)) and len(batch) >= 2:
         return batch[0], batch[1]
-    raise TypeError(f"a batch is a {type(batch).__name__}, not an (inputs, target) pair: pass unpack=lambda batch: (inputs, target)")
+    raise UnpackError(f"a batch is a {type(batch).__name__}, not an (inputs, target) pair: pass unpack=lambda batch: (inputs, target)")

@@ -25,9 +25,9 @@ NEEDS_TORCH = "nnlint doctor needs PyTorch: pip install 'nnlint[trace]'"
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("doctor", help="run the first training steps of a script with checks", description=__doc__,
-                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+                                   usage="nnlint doctor [OPTIONS] SCRIPT [-- ARGS...]", formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("script", help="the training script to run (as 'python SCRIPT ARGS' would)")
-    parser.add_argument("script_args", nargs="*", metavar="ARGS", help="arguments for the script, after '--'")
+    parser.add_argument("script_args", nargs="*", metavar="ARGS", help="arguments for the script, after '--' (doctor options then go before SCRIPT)")
     parser.add_argument("--steps", type=positive_int, default=30, help="optimizer steps to observe (default: 30)")
     parser.add_argument("--timeout", type=positive_float, default=300.0, help="seconds before the script is stopped (default: 300)")
     parser.add_argument("--format", choices=FORMATS, default="full", help="output format (default: full)")
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
 def _write(report: DoctorReport, fmt: str) -> None:
     """The summary (steps, loss curve, notes) then the findings; with --format json stdout holds only the JSON."""
     summary = Console(file=sys.stdout if fmt == "full" else sys.stderr, highlight=False)
-    summary.print(report.summary())
+    summary.print(report.summary(), soft_wrap=True, end="")
     if fmt == "full":
         summary.print()
     errors = [report.error] if report.error else []

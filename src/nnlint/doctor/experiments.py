@@ -41,9 +41,11 @@ def optimizer_factory(optimizer: torch.optim.Optimizer, model: nn.Module) -> Opt
     if not groups:
         return None
 
+    optimizer_class: Callable[..., torch.optim.Optimizer] = type(optimizer)  # subclasses take their groups, defaults filled in
+
     def build(copy: nn.Module) -> torch.optim.Optimizer:
         parameters = list(copy.parameters())
-        return type(optimizer)([{**settings, "params": [parameters[i] for i in positions]} for settings, positions in groups])
+        return optimizer_class([{**settings, "params": [parameters[i] for i in positions]} for settings, positions in groups])
 
     try:
         build(model)

@@ -7,6 +7,7 @@ report a code that is not documented.
 
 from __future__ import annotations
 
+import linecache
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -33,13 +34,20 @@ def finding(code: str, message: str, where: Location, help: str, notes: Iterable
         name=doc.name,
         message=message,
         path=where.path,
-        range=Range.of(where.line, 0),
+        range=_line_span(where),
         severity=doc.severity,
         checklist=doc.checklist,
         source="doctor",
         help=help,
         notes=tuple(notes),
     )
+
+
+def _line_span(where: Location) -> Range:
+    """The code on the line, indentation and trailing blanks left out (the whole line is what a runtime finding knows)."""
+    text = linecache.getline(where.path, where.line + 1).rstrip()
+    start = len(text) - len(text.lstrip())
+    return Range.of(where.line, start, where.line, len(text))
 
 
 def number(value: float) -> str:

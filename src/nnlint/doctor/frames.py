@@ -31,7 +31,9 @@ def _library_dirs() -> tuple[str, ...]:
     return tuple(os.path.realpath(directory) + os.sep for directory in dirs)
 
 
+@functools.lru_cache(maxsize=4096)
 def is_user_file(filename: str) -> bool:
+    """Not torch, nnlint, the standard library or an installed package (cached: hooks ask for every frame)."""
     if filename.startswith("<"):
         return False
     return not os.path.realpath(filename).startswith(_library_dirs())
@@ -45,7 +47,7 @@ def display_path(filename: str) -> str:
 
 def user_location(frame: FrameType | None = None) -> Location | None:
     """The innermost user frame, starting at ``frame`` (default: the caller's)."""
-    current = frame if frame is not None else sys._getframe(1)
+    current: FrameType | None = frame if frame is not None else sys._getframe(1)
     while current is not None:
         if is_user_file(current.f_code.co_filename):
             return Location(display_path(current.f_code.co_filename), current.f_lineno - 1)

@@ -37,22 +37,29 @@ class FunctionWatch(TorchFunctionMode):
     def __init__(self, recorder: Recorder) -> None:
         super().__init__()
         self._recorder = recorder
+        self._handlers: dict[Callable[..., Any], Callable[[Any, tuple[Any, ...], dict[str, Any]], Any]] = {
+            **{function: self._loss for function in LOSSES},
+            **{function: self._backward for function in BACKWARD},
+            **{function: self._activation for function in ACTIVATIONS},
+        }
 
     def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None) -> Any:
-        kwargs = kwargs or {}
-        recorder = self._recorder
-        if not recorder.active:
-            return func(*args, **kwargs)
-        loss_name = LOSSES.get(func)
-        if loss_name is not None:
-            bound = _SIGNATURES[func].bind(*args, **kwargs)
-            options = {key: value for key, value in bound.arguments.items() if key not in ("input", "target")}
-            return recorder.loss_call(func, loss_name, bound.arguments["input"], bound.arguments["target"], options)
-        if func in BACKWARD:
-            recorder.backward(args[0] if args else kwargs.get("tensors"))
-            return func(*args, **kwargs)
+        handler = self._handlers.get(func)  # one lookup on the hot path: most ops are not watched
+        if handler is None or not self._recorder.active:
+            return func(*args, **(kwargs or {}))
+        return handler(func, args, kwargs or {})
+
+    def _loss(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        bound = _SIGNATURES[func].bind(*args, **kwargs)
+        options = {key: value for key, value in bound.arguments.items() if key not in ("input", "target")}
+        return self._recorder.loss_call(func, LOSSES[func], bound.arguments["input"], bound.arguments["target"], options)
+
+    def _backward(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        self._recorder.backward(args[0] if args else kwargs.get("tensors"))
+        return func(*args, **kwargs)
+
+    def _activation(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         result = func(*args, **kwargs)
-        activation = ACTIVATIONS.get(func)
-        if activation is not None and args and isinstance(args[0], torch.Tensor) and isinstance(result, torch.Tensor):
-            recorder.functional_activation(activation, args[0], result)
+        if args and isinstance(args[0], torch.Tensor) and isinstance(result, torch.Tensor):
+            self._recorder.functional_activation(ACTIVATIONS[func], args[0], result)
         return result

@@ -36,7 +36,6 @@ class _Found:
     op: str
     module: str | None
     where: Location | None
-    detail: str
 
 
 class _FirstNonFinite(TorchFunctionMode):
@@ -53,23 +52,23 @@ class _FirstNonFinite(TorchFunctionMode):
         if self.found is None and not all_finite(result) and all_finite((args, kwargs)):
             op = getattr(func, "__name__", repr(func)).strip("_")
             module = self._module_stack[-1] if self._module_stack else None
-            self.found = _Found(op, module, user_location(), f"{op} turned finite inputs into NaN/Inf")
+            self.found = _Found(op, module, user_location())
         return result
 
 
 def find_origin(replay: Replay | None, calls: list[ModelCall], step: int, what: str) -> NonFiniteOrigin:
     """The first op, in execution order, whose output or gradient is not finite (``what`` names the symptom)."""
+    loss: Callable[[Any], torch.Tensor] | None = None
     if replay is not None:
-        model, args, kwargs = replay.model, replay.args, replay.kwargs
-        loss: Callable[[Any], torch.Tensor] | None = lambda output: replay.loss(replay.loss_input(output), replay.target, **replay.loss_kwargs)
+        model, args, kwargs, loss = replay.model, replay.args, replay.kwargs, replay.loss_from_output
     elif calls:
         model, args, kwargs, loss = calls[0].module, calls[0].args, calls[0].kwargs, None
     else:
-        return NonFiniteOrigin(step, "unknown", detail=f"{what} became NaN/Inf")
+        return NonFiniteOrigin(step, what, "unknown", reason="no model call to replay")
     try:
         return _search(model, args, kwargs, loss, step, what)
     except Exception as error:  # the replay is best effort: the symptom is still worth reporting
-        return NonFiniteOrigin(step, "unknown", detail=f"{what} became NaN/Inf (replaying the step failed: {type(error).__name__})")
+        return NonFiniteOrigin(step, what, "unknown", reason=f"replaying the step failed ({type(error).__name__})")
 
 
 def _search(model: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any] | Any, loss: Callable[[Any], torch.Tensor] | None,
@@ -87,29 +86,31 @@ def _search(model: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any] | An
                 value = loss(output) if loss is not None and not in_forward else None
             if checker.found is not None:
                 found = checker.found
-                return NonFiniteOrigin(step, "forward" if in_forward else "loss", found.module, found.op, found.where, found.detail)
+                return NonFiniteOrigin(step, what, "forward" if in_forward else "loss", found.module, found.op, found.where)
             if value is None:
-                return NonFiniteOrigin(step, "unknown", detail=f"{what} became NaN/Inf; the model's forward pass stays finite")
+                return NonFiniteOrigin(step, what, "unknown", reason="the model's forward pass stays finite and the loss is not a known one")
             try:
                 value.backward()
             except RuntimeError as error:
                 match = _BACKWARD_ERROR.search(str(error))
                 if match:
                     where = next((text_location(str(w.message)) for w in caught if "Traceback of forward call" in str(w.message)), None)
-                    op = match["op"].lower()
-                    return NonFiniteOrigin(step, "backward", None, op, where, f"the gradient of {op} is {match['what'].upper()}")
+                    return NonFiniteOrigin(step, what, "backward", None, f"the backward of {match['op']}", where)
                 raise
     finally:
         for handle in handles:
             handle.remove()
-    return NonFiniteOrigin(step, "unknown", detail=f"{what} became NaN/Inf, but not when the step is replayed")
+    return NonFiniteOrigin(step, what, "unknown", reason="the step stays finite when replayed")
 
 
 def _track_modules(model: nn.Module, stack: list[str]) -> list[torch.utils.hooks.RemovableHandle]:
     """Local hooks on the copy that keep ``stack`` = the modules running now, by name."""
+    def leave(module: nn.Module, args: Any, output: Any) -> None:  # a forward hook's return value would replace the output
+        stack.pop()
+
     handles = []
     for name, module in model.named_modules():
-        label = f"{name or type(model).__name__} ({type(module).__name__})"
-        handles.append(module.register_forward_pre_hook(lambda _m, _a, label=label: stack.append(label)))
-        handles.append(module.register_forward_hook(lambda _m, _a, _o: stack.pop(), always_call=True))
+        label = f"{name} ({type(module).__name__})" if name else type(module).__name__
+        handles.append(module.register_forward_pre_hook(lambda _module, _args, label=label: stack.append(label)))
+        handles.append(module.register_forward_hook(leave, always_call=True))
     return handles

@@ -104,6 +104,11 @@ class LayerRecord:
     update_ratios: list[float] = field(default_factory=list)  # ||dw|| / ||w|| per step
     group: int | None = None  # the primary optimizer's group holding this layer's parameters
 
+    @property
+    def label(self) -> str:
+        """How messages name the layer: ``fc1 (Linear)``, or ``relu at net.py:12`` for a functional call site."""
+        return self.name if self.where is not None else f"{self.name} ({self.kind})"
+
 
 @dataclass
 class GroupRecord:
@@ -117,11 +122,12 @@ class GroupRecord:
 @dataclass
 class NonFiniteOrigin:
     step: int
-    stage: str  # "forward", "loss", "backward" or "unknown"
+    symptom: str  # what stopped being finite: "the loss", "the gradient of fc.weight"
+    stage: str  # where the first non-finite value appeared: "forward", "loss", "backward" or "unknown"
     module: str | None = None
     op: str | None = None
     where: Location | None = None
-    detail: str = ""
+    reason: str = ""  # why the op is unknown, when it is
 
 
 @dataclass

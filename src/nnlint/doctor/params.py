@@ -65,8 +65,9 @@ class ParamWatch:
                     self._nonzero.add(id(parameter))
                 if not math.isfinite(grad_norm):
                     not_finite.append(named[0])
-                grad_norms[named[1]].append(grad_norm)
-                weight_norms[named[1]].append(float(parameter.detach().float().norm()))
+                if step == 0:
+                    grad_norms[named[1]].append(grad_norm)
+                    weight_norms[named[1]].append(float(parameter.detach().float().norm()))
         if step == 0:
             for layer, norms in grad_norms.items():
                 weight = _combined(weight_norms[layer])

@@ -17,7 +17,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from nnlint.doctor.experiments import optimizer_factory
+from nnlint.doctor.experiments import OptimizerFactory, optimizer_factory
 from nnlint.doctor.findings import Location, first_line
 from nnlint.doctor.frames import user_location
 from nnlint.doctor.layers import LayerWatch
@@ -53,13 +53,13 @@ class Recorder:
         self.layer_watch = LayerWatch(observations.layers, self.names)
         self.param_watch = ParamWatch(observations.layers, self.names)
         self.recipe: Replay | None = None  # step 0's model call and loss, on a pristine copy
-        self.make_optimizer: Callable[[nn.Module], torch.optim.Optimizer] | None = None
+        self.make_optimizer: OptimizerFactory | None = None
         self.step = 0
         self.loader_batches = 0
         self.loader_passes = 0
         self._stack: list[nn.Module] = []
         self._calls: list[ModelCall] = []  # training (grad-enabled) top-level calls of this step
-        self._where: dict[int, Location | None] = {}  # id(model) -> where it was first called
+        self._where: dict[tuple[int, bool], Location | None] = {}  # (id(model), grad enabled?) -> first call site
         self._losses: list[LossCallRecord] = []
         self._backward: list[float] = []
         self._input: torch.Tensor | None = None
@@ -77,18 +77,22 @@ class Recorder:
             self.names.register(module)
         self._stack.append(module)
 
-    def forward(self, module: nn.Module, args: tuple[Any, ...], kwargs: Mapping[str, Any], output: Any) -> None:
-        if not self.active or module not in self._stack:
+    def forward(self, module: nn.Module, args: tuple[Any, ...], kwargs: Mapping[str, Any], output: Any = None) -> None:
+        """After every module call; also when the forward raised (``always_call``), then without an output."""
+        if not self.active or not any(entry is module for entry in self._stack):
             return
-        while self._stack.pop() is not module:
+        while self._stack.pop() is not module:  # a forward that raised leaves its inner modules on the stack
             pass
-        training = torch.is_grad_enabled() and not torch.is_inference_mode_enabled()
-        if training:
+        grad_enabled = torch.is_grad_enabled() and not torch.is_inference_mode_enabled()
+        if grad_enabled:
             self.layer_watch.module_output(module, args, output, self.step)
         if self._stack or is_loss_module(module) or output is None:
             return
-        where = self._where.setdefault(id(module), user_location())
-        if not training:
+        key = (id(module), grad_enabled)
+        if key not in self._where:
+            self._where[key] = user_location()
+        where = self._where[key]
+        if not grad_enabled:
             self._evaluation_call(module, where)
             return
         self._calls.append(ModelCall(module, args, dict(kwargs), output, module.training, where))
@@ -153,7 +157,7 @@ class Recorder:
             self._find_nan_origin(f"the gradient of {not_finite[0]}")
 
     def step_post(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
-        if not self.active:
+        if not self.active or optimizer not in self.param_watch.optimizers:
             return
         self.param_watch.after_step(optimizer)
         if optimizer is self.param_watch.optimizers[0]:
@@ -196,7 +200,7 @@ class Recorder:
         if replay is None:
             self.obs.notes.append("experiments skipped: the loss input is not the output of a model call (or no known loss function was called)")
             return
-        self.obs.model_call = self._where.get(id(replay.model))
+        self.obs.model_call = self._where.get((id(replay.model), True))
         try:
             self.recipe = replay.copied(samples=OVERFIT_SAMPLES)
         except RuntimeError as error:  # e.g. a module holding a non-leaf tensor cannot be deep-copied
@@ -231,6 +235,8 @@ class Recorder:
         if self._losses:
             record.target = summarize_target(self._losses[-1].target, self._losses[-1].name)
         self._mode_in_training()
+        if self.obs.model_call is None and self._calls:  # no replayable loss: the first training call is the model's
+            self.obs.model_call = self._calls[0].where
         self.obs.steps.append(record)
         self._calls, self._losses, self._backward, self._input = [], [], [], None
         self.step += 1
@@ -240,8 +246,11 @@ class Recorder:
             raise DoctorStop(f"stopped after {self.step} steps")
 
     def _mode_in_training(self) -> None:
+        in_eval = [call for call in self._calls if not call.training]
+        if not in_eval:
+            return
         trained = {id(p) for optimizer in self.param_watch.optimizers for group in optimizer.param_groups for p in group["params"]}
-        for call in self._calls:
-            if not call.training and any(id(p) in trained for p in call.module.parameters()):
+        for call in in_eval:
+            if any(id(p) in trained for p in call.module.parameters()):
                 self._mode_event("eval-in-training", call.module, call.where)
 

@@ -81,10 +81,13 @@ class Replay:
             selected = selected[key]
         return selected if self.view_shape is None else selected.reshape(-1, *self.view_shape)
 
-    def loss_of(self, model: nn.Module, args: tuple[Any, ...] | None = None) -> torch.Tensor:
-        """Run ``model`` on the captured (or given) arguments and the captured loss."""
-        output = model(*(self.args if args is None else args), **self.kwargs)
+    def loss_from_output(self, output: Any) -> torch.Tensor:
+        """The captured loss on a model output (the loss input picked out of it, the captured target)."""
         return self.loss(self.loss_input(output), self.target, **self.loss_kwargs)
+
+    def loss_of(self, model: nn.Module) -> torch.Tensor:
+        """Run ``model`` on the captured arguments, then the captured loss."""
+        return self.loss_from_output(model(*self.args, **self.kwargs))
 
     def copied(self, samples: int | None = None) -> Replay:
         """A deep copy (model, batch and target detached), optionally cut to the first ``samples`` samples.

@@ -51,24 +51,22 @@ class DoctorReport:
         data["diagnostics"] = [_diagnostic_from_data(item) for item in data["diagnostics"]]
         return cls(**data)
 
-    def summary(self) -> Table:
-        """The run at a glance: steps, the loss curve, the overfit test and the notes."""
-        table = Table.grid(padding=(0, 2))
-        table.add_column(style="bold")
-        table.add_column()
-        table.add_row("steps", f"{self.steps} optimizer steps in {self.seconds:.1f} s ({self.stopped})")
+    def summary(self) -> Text:
+        """The run at a glance: steps, the loss curve, the overfit test and the notes (the error is separate)."""
+        rows = [("steps", f"{self.steps} optimizer steps in {self.seconds:.1f} s ({self.stopped})")]
         losses = [value for value in self.metrics.get("loss", []) if value is not None]
         if losses:
-            table.add_row("loss", curve(losses))
+            rows.append(("loss", curve(losses)))
         overfit = self.metrics.get("overfit")
         if overfit:
-            verdict = "passed" if overfit["passed"] else "FAILED"
-            table.add_row("overfit", f"{verdict} on {overfit['samples']} samples: {curve(overfit['curve'])}")
-        if self.error:
-            table.add_row(Text("error", style="bold red"), self.error)
-        for note in self.notes:
-            table.add_row("note", note)
-        return table
+            verdict = "passed" if overfit["passed"] else "not passed"
+            rows.append(("overfit", f"{verdict} on {overfit['samples']} samples: {curve(overfit['curve'])}"))
+        rows.extend(("note", note) for note in self.notes)
+        text = Text()
+        for label, value in rows:
+            text.append(f"{label:<9}", style="bold")
+            text.append(f"{value}\n")
+        return text
 
     def __rich__(self) -> RenderableType:
         findings = Table(show_header=True, header_style="bold", box=None, padding=(0, 1))
@@ -78,7 +76,8 @@ class DoctorReport:
             style = "red" if diagnostic.severity == Severity.ERROR else "yellow"
             findings.add_row(Text(diagnostic.code, style=style), f"{diagnostic.path}:{diagnostic.line + 1}", diagnostic.message)
         verdict = Text(f"{len(self.diagnostics)} finding(s)", style="bold") if self.diagnostics else Text("no findings", style="bold green")
-        return Group(Text("nnlint doctor", style="bold"), self.summary(), verdict, *([findings] if self.diagnostics else []))
+        error = [Text.assemble(("error", "bold red"), f": {self.error}")] if self.error else []
+        return Group(Text("nnlint doctor", style="bold"), self.summary(), *error, verdict, *([findings] if self.diagnostics else []))
 
     def __str__(self) -> str:
         buffer = io.StringIO()

@@ -61,8 +61,8 @@ class Session:
         self.skipped_saves.append(user_location())
 
 
-def _counting_iter(original: Callable[[DataLoader], Iterator[Any]], recorder: Recorder) -> Callable[[DataLoader], Iterator[Any]]:
-    def iterate(loader: DataLoader) -> Iterator[Any]:
+def _counting_iter(original: Callable[[DataLoader[Any]], Iterator[Any]], recorder: Recorder) -> Callable[[DataLoader[Any]], Iterator[Any]]:
+    def iterate(loader: DataLoader[Any]) -> Iterator[Any]:
         recorder.loader_pass()
         for batch in original(loader):
             recorder.loader_batch()

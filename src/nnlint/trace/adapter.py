@@ -9,6 +9,7 @@ nnlint's conventions; when torch moves, only this module changes.
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
@@ -36,13 +37,14 @@ _META_DATA_MESSAGES = (
 
 @contextlib.contextmanager
 def quiet() -> Iterator[None]:
-    """Silence torch's own logging of exceptions that the capture chain handles."""
+    """Silence torch's own reports (logs, graph dumps on stderr) of errors the capture chain handles."""
     loggers = [logging.getLogger(name) for name in _NOISY_LOGGERS]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
         logger.setLevel(logging.CRITICAL)
     try:
-        yield
+        with contextlib.redirect_stderr(io.StringIO()):
+            yield
     finally:
         for logger, level in zip(loggers, levels):
             logger.setLevel(level)

@@ -75,19 +75,29 @@ class Context:
 
 
 class _Labeller:
-    """Labels per dimension, cached by (size in run 1, size in run 2)."""
+    """Labels per dimension, cached by (size in run 1, size in run 2, symbol hint)."""
 
     def __init__(self, first: Assignment, second: Assignment) -> None:
         self.first, self.second = first, second
-        self.cache: dict[tuple[int, int | None], Label] = {}
+        self.cache: dict[tuple[int, int | None, str | None], Label] = {}
 
-    def __call__(self, size1: int, size2: int | None) -> Label:
-        key = (size1, size2)
+    def __call__(self, size1: int, size2: int | None, hint: str | None) -> Label:
+        key = (size1, size2, hint)
         if key not in self.cache:
             self.cache[key] = (
-                unverified_label(size1, self.first) if size2 is None else label_for(size1, size2, self.first, self.second)
+                unverified_label(size1, self.first)
+                if size2 is None
+                else label_for(size1, size2, self.first, self.second, hint)
             )
         return self.cache[key]
+
+
+def _hint(label: Label | None) -> str | None:
+    """The symbol an axis stands for: its only symbol, or the base of a derived size."""
+    if label is None:
+        return None
+    symbols = set(label.symbols)
+    return symbols.pop() if len(symbols) == 1 else label.base
 
 
 def _module_of(node: fx.Node, modules: dict[str, nn.Module]) -> tuple[str, str, str]:
@@ -119,16 +129,21 @@ def _labels(node: fx.Node, shape: Shape, ctx: Context, label: _Labeller) -> tupl
         shape2 = None
     sizes = [(s, shape2[i] if shape2 is not None else None) for i, s in enumerate(shape)]
     inherited: dict[tuple[int, int | None], Label] = {}
+    axes: tuple[Label, ...] = ()
     for source in node.all_input_nodes:
         facts = source.meta.get("nnlint")
         if facts is None or facts.labels is None or facts.shape is None:
             continue
         shape_in2 = ctx.captured.shapes2.get(source.name)
+        if not axes and len(facts.labels) == len(shape):
+            axes = facts.labels
         for i, lab in enumerate(facts.labels):
             key = (facts.shape[i], shape_in2[i] if shape_in2 is not None and len(shape_in2) == len(facts.shape) else None)
             if lab.exact and (key not in inherited or (lab.ordered and not inherited[key].ordered)):
                 inherited[key] = lab
-    labels = tuple(inherited.get(key) or label(*key) for key in sizes)
+    labels = tuple(
+        inherited.get(key) or label(key[0], key[1], _hint(axes[i]) if axes else None) for i, key in enumerate(sizes)
+    )
     source = ops.arg(node, 0, "input")
     if node.meta["nnlint"].kind not in ops.VIEWS or not isinstance(source, fx.Node) or shape2 is None:
         return labels, None

@@ -9,18 +9,15 @@ path in the message.
 
 from __future__ import annotations
 
-import inspect
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
-
-from torch import nn
 
 from nnlint.diagnostic import Diagnostic, Range
 from nnlint.trace.codes import BY_CODE
 from nnlint.trace.facts import Context
 from nnlint.trace.frames import Location, display_path
+from nnlint.trace.source import attribute_location
 
 
 @dataclass(frozen=True)
@@ -34,33 +31,6 @@ class Finding:
     notes: tuple[str, ...] = ()
 
 
-def definition(obj: object) -> Location | None:
-    """Where a class or function is defined."""
-    try:
-        lines, start = inspect.getsourcelines(obj)  # type: ignore[arg-type]
-        path = inspect.getsourcefile(obj)  # type: ignore[arg-type]
-    except (OSError, TypeError):
-        return None
-    return (path, max(start, 1)) if path else None
-
-
-def attribute_location(owner: nn.Module, attribute: str) -> Location | None:
-    """The ``self.<attribute> = ...`` line in the class (or a base class) of ``owner``."""
-    pattern = re.compile(rf"^\s*self\.{re.escape(attribute)}\s*(:[^=]*)?=(?!=)")
-    for cls in type(owner).__mro__:
-        if cls is nn.Module or cls is object:
-            break
-        try:
-            lines, start = inspect.getsourcelines(cls)
-            path = inspect.getsourcefile(cls)
-        except (OSError, TypeError):
-            continue
-        for offset, line in enumerate(lines):
-            if path and pattern.match(line):
-                return path, start + offset
-    return None
-
-
 def call_location(ctx: Context, path: str) -> Location | None:
     """Where module ``path`` is first called."""
     prefix = path + "."
@@ -72,6 +42,8 @@ def call_location(ctx: Context, path: str) -> Location | None:
 
 def assignment_location(ctx: Context, path: str) -> Location | None:
     """Where the module or parameter ``path`` is assigned in its owner's class."""
+    if not path:
+        return None  # the model itself: reported at its definition
     parent, _, attribute = path.rpartition(".")
     owner = ctx.modules.get(parent)
     return attribute_location(owner, attribute) if owner is not None else None

@@ -19,6 +19,7 @@ from typing import Any, Callable, Sequence
 import torch
 from torch import fx, nn
 
+from nnlint.trace import fastshapes
 from nnlint.trace.adapter import is_data_dependent
 from nnlint.trace.errors import SpecMismatch
 from nnlint.trace.frames import describe, user_frame
@@ -126,7 +127,12 @@ class ShapeRun(fx.Interpreter):
             self.unknown.add(n.name)
             return UNKNOWN
         try:
-            value = getattr(self, n.op)(n.target, args, kwargs)
+            if n.op == "call_module":
+                value = fastshapes.for_module(self.fetch_attr(n.target), args, kwargs)
+            else:
+                value = fastshapes.for_call(n.op, n.target, args, kwargs)
+            if value is None:
+                value = getattr(self, n.op)(n.target, args, kwargs)
         except Exception as error:
             if is_data_dependent(error):
                 self.unknown.add(n.name)

@@ -73,7 +73,7 @@ def _import_file(path: str) -> ModuleType:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
-    except Exception as error:
+    except (Exception, SystemExit) as error:
         sys.modules.pop(name, None)
         raise _user_error(f"importing {path} failed", error) from error
     return module
@@ -88,7 +88,7 @@ def _import_name(name: str) -> ModuleType:
         if error.name and name.startswith(error.name):
             raise TraceUsageError(f"no module named {name!r} (give a file path like model.py:Net or an importable module)") from error
         raise _user_error(f"importing {name} failed", error) from error
-    except Exception as error:
+    except (Exception, SystemExit) as error:
         raise _user_error(f"importing {name} failed", error) from error
 
 
@@ -136,7 +136,7 @@ def build(obj: Any, kwargs: Mapping[str, Any] | None = None, name: str = "the mo
             model = obj(**dict(kwargs or {}))
     except TypeError as error:
         raise _user_error(f"building {name} failed (check --kwargs)", error) from error
-    except Exception as error:
+    except (Exception, SystemExit) as error:
         raise _user_error(f"building {name} failed", error) from error
     if not isinstance(model, nn.Module):
         raise TraceUsageError(f"{name} returned a {type(model).__name__}, not an nn.Module")

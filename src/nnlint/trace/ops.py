@@ -20,7 +20,7 @@ VIEWS = frozenset({"view", "reshape", "flatten", "unflatten", "view_as", "reshap
 TRANSPARENT = VIEWS | frozenset(
     {"permute", "transpose", "t", "contiguous", "expand", "expand_as", "squeeze", "unsqueeze", "clone", "getitem",
      "to", "type", "float", "double", "half", "bfloat16", "detach", "alias", "select", "slice", "narrow", "repeat",
-     "movedim", "identity", "data", "T", "mT", "split", "chunk", "unbind", "flip", "roll"}
+     "movedim", "identity", "data", "T", "mT", "split", "chunk", "unbind", "flip", "roll", "getattr"}
 )
 #: Deliberate broadcasting: a size-1 axis made on purpose for an outer operation.
 EXPLICIT_BROADCAST = frozenset({"unsqueeze", "getitem", "view", "reshape", "expand", "expand_as", "unflatten", "view_as"})

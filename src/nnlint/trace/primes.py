@@ -20,7 +20,6 @@ Pure Python, no torch.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Iterable, Mapping, Sequence
 
 #: Default primes for conventional names (the design's B=7, T=13, H=11, W=17).
@@ -72,9 +71,10 @@ def choose_assignments(symbols: Sequence[str], fixed: Iterable[int]) -> tuple[As
             first[name] = next(spare)
     second: dict[str, int] = {}
     deltas: set[int] = set()
-    for name in symbols:  # distinct steps, so that a derived size points at one symbol
+    for name in symbols:  # about twice as large, with distinct steps: a derived size points at one symbol
         second[name] = next(
-            p for p in allowed if p > first[name] and p not in second.values() and p - first[name] not in deltas
+            p for p in allowed
+            if p >= 2 * first[name] - 3 and p not in second.values() and p - first[name] not in deltas
         )
         deltas.add(second[name] - first[name])
     return Assignment({n: first[n] for n in symbols}), Assignment(second)
@@ -94,6 +94,7 @@ class Label:
     exact: bool
     ordered: bool
     text: str
+    base: str | None = None  # the one symbol a derived size was fitted to (``H`` for ``H/2``)
 
     @property
     def symbols(self) -> tuple[str, ...]:
@@ -131,33 +132,48 @@ def exact_label(atoms: Sequence[Atom], ordered: bool) -> Label:
     return Label(tuple(merged), True, ordered or len(merged) <= 1 or count == 0, render(merged))
 
 
-def label_for(size1: int, size2: int, first: Assignment, second: Assignment) -> Label:
-    """The label of a dimension that measured ``size1`` in run 1 and ``size2`` in run 2."""
+def label_for(size1: int, size2: int, first: Assignment, second: Assignment, hint: str | None = None) -> Label:
+    """The label of a dimension that measured ``size1`` in run 1 and ``size2`` in run 2.
+
+    ``hint`` is the symbol the same axis had in the operation's input: a strided
+    conv turns ``H`` into ``H/2``, and the hint is tried first when several
+    symbols would explain the derived size.
+    """
     symbols1, rest1 = first.factor(size1)
     symbols2, rest2 = second.factor(size2)
     if symbols1 == symbols2 and rest1 == rest2:
         atoms: tuple[Atom, ...] = symbols1 + ((rest1,) if rest1 != 1 else ())
         return exact_label(atoms, ordered=len(symbols1) <= 1)
-    token = f"?{size1}:{size2}"
-    return Label((token,), False, True, _fit(size1, size2, first, second))
+    base, text = _fit(size1, size2, first, second, hint)
+    return Label((f"?{size1}:{size2}",), False, True, text, base)
 
 
-def _fit(size1: int, size2: int, first: Assignment, second: Assignment) -> str:
-    """Display-only formula for a derived size, e.g. ``H/2`` or ``T+1``; else the number."""
-    fits: list[tuple[Fraction, str]] = []
-    for name, p1 in first.primes.items():
-        slope = Fraction(size1 - size2, p1 - second.primes[name])
-        if slope <= 0 or slope > 8 or (slope.numerator != 1 and slope.denominator != 1):
-            continue
-        offset = size1 - slope * p1
-        if slope.denominator > 1:  # a strided size: floor or ceil of name/k, nothing added
-            if abs(offset) < 1:
-                fits.append((abs(offset), f"{name}/{slope.denominator}"))
-            continue
-        term = name if slope == 1 else f"{slope.numerator}{name}"
-        if offset.denominator == 1 and abs(offset) <= 16:
-            fits.append((abs(offset), term if offset == 0 else f"{term}{int(offset):+d}"))
-    return min(fits)[1] if fits else str(size1)
+def _fit(size1: int, size2: int, first: Assignment, second: Assignment, hint: str | None) -> tuple[str | None, str]:
+    """Display-only formula for a derived size: ``T+1``, ``H-2``, ``H/4``; else the number.
+
+    Tried in order: a multiple of one symbol plus a small offset (exact in both
+    runs), then one symbol divided by k, rounded either way (strided convs and
+    pools), powers of two first.
+    """
+    names = sorted(first.primes, key=lambda name: name != hint)
+    shifted = []
+    for rank, name in enumerate(names):
+        p1, p2 = first.primes[name], second.primes[name]
+        for times in range(1, 9):
+            offset = size1 - times * p1
+            if size2 - times * p2 == offset and abs(offset) <= 16:
+                term = name if times == 1 else f"{times}{name}"
+                shifted.append((rank, abs(offset), times, name, term if offset == 0 else f"{term}{offset:+d}"))
+    if shifted:
+        best = min(shifted)
+        return best[3], best[4]
+    divisors = (2, 4, 8, 16, 32, 64) + tuple(k for k in range(3, 65) if k & (k - 1))  # strides are mostly 2
+    for name in names:
+        p1, p2 = first.primes[name], second.primes[name]
+        for k in divisors:
+            if size1 in (p1 // k, -(-p1 // k)) and size2 in (p2 // k, -(-p2 // k)):
+                return name, f"{name}/{k}"
+    return None, str(size1)
 
 
 def unverified_label(size1: int, first: Assignment) -> Label:

@@ -2,7 +2,8 @@
 
 Families run in a fixed order and each sees the codes found before it, so a
 finding already explained by an earlier one stays silent (unscaled inputs
-explain a high initial loss and exploding activations): one finding per cause.
+explain a high initial loss and odd activations; a broadcast loss explains a
+model that learns nothing from its input): one finding per cause.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from nnlint.doctor.observations import Observations
 
 Check = Callable[[Observations, frozenset[str]], list[Diagnostic]]
 
-FAMILIES: tuple[Check, ...] = (data.check, loss.check, experiments.check, gradients.check, activations.check, updates.check, runtime.check)
+#: Experiments come last: failing to overfit is the symptom most earlier findings explain.
+FAMILIES: tuple[Check, ...] = (data.check, loss.check, runtime.check, gradients.check, activations.check, updates.check, experiments.check)
 
 
 def run_checks(obs: Observations) -> list[Diagnostic]:

@@ -9,33 +9,31 @@ from nnlint.doctor.observations import LayerRecord, Observations
 
 
 def check(obs: Observations, found: frozenset[str]) -> list[Diagnostic]:
+    if "ND102" in found:  # unscaled inputs explain odd activations downstream
+        return []
     where = obs.model_call or obs.at_script
     layers = sorted(obs.layers.values(), key=lambda layer: layer.order)
-    diagnostics = [] if "ND102" in found else _scale(layers, where)
+    diagnostics = _scale(layers, where)
     dead = [layer for layer in layers if layer.nonpos_last is not None and layer.nonpos_last >= DEAD_RELU_FRACTION]
     if dead:
         first = dead[0]
         units = f"; {first.dead_units_last:.0%} of its units are <= 0 for the whole batch" if first.dead_units_last is not None else ""
         start = f" (at step 0: {first.nonpos_init:.0%})" if first.nonpos_init is not None else ""
-        diagnostics.append(finding("ND152", f"{_named(first)} outputs <= 0 for {first.nonpos_last:.0%} of its values at the last step{start}{units}"
+        diagnostics.append(finding("ND152", f"{first.label} outputs <= 0 for {first.nonpos_last:.0%} of its values at the last step{start}{units}"
                                    f"{_others(dead)}; limit {DEAD_RELU_FRACTION:.0%}", first.where or where,
                                    "lower the learning rate, keep biases at zero initially, or use LeakyReLU/GELU"))
     saturated = [layer for layer in layers if max(layer.saturated_init or 0, layer.saturated_last or 0) > SATURATION_FRACTION]
     if saturated:
         first = saturated[0]
         share = max(first.saturated_init or 0, first.saturated_last or 0)
-        diagnostics.append(finding("ND153", f"{_named(first)} gets {share:.0%} of its inputs beyond +-{SATURATION_LEVEL:g}{_others(saturated)}: "
+        diagnostics.append(finding("ND153", f"{first.label} gets {share:.0%} of its inputs beyond +-{SATURATION_LEVEL:g}{_others(saturated)}: "
                                    f"it is saturated and passes almost no gradient (limit {SATURATION_FRACTION:.0%})", first.where or where,
                                    "standardise the inputs, initialise the layer before it smaller, or add a normalisation layer"))
     return diagnostics
 
 
-def _named(layer: LayerRecord) -> str:
-    return layer.name if layer.where is not None else f"{layer.name} ({layer.kind})"
-
-
 def _others(layers: list[LayerRecord]) -> str:
-    return f" (and {len(layers) - 1} more layer(s): {', '.join(layer.name for layer in layers[1:4])})" if len(layers) > 1 else ""
+    return f" (and {len(layers) - 1} more layer(s): {', '.join(layer.label for layer in layers[1:4])})" if len(layers) > 1 else ""
 
 
 def _scale(layers: list[LayerRecord], where: Location) -> list[Diagnostic]:
@@ -45,9 +43,9 @@ def _scale(layers: list[LayerRecord], where: Location) -> list[Diagnostic]:
     for layer in measured[:-1]:
         std = layer.init_std or 0.0
         if 0 < std < low or std > high:
-            trend = ", ".join(f"{other.name} {number(other.init_std or 0)}" for other in measured[:6])
+            trend = ", ".join(f"{other.label} {number(other.init_std or 0)}" for other in measured[:6])
             direction = "vanishing" if std < low else "exploding"
-            return [finding("ND151", f"{direction} activations at initialisation: {_named(layer)} has output std {number(std)}, "
+            return [finding("ND151", f"{direction} activations at initialisation: {layer.label} has output std {number(std)}, "
                             f"more than {ACTIVATION_REPORT_FACTOR:g}x outside [{ACTIVATION_BAND[0]:g}, {ACTIVATION_BAND[1]:g}]", where,
                             "use He (kaiming) initialisation for ReLU layers, Xavier for tanh, or add normalisation layers",
                             notes=[f"output std per layer at step 0: {trend}"])]

@@ -9,18 +9,22 @@ from nnlint.doctor.codes import IGNORES_INPUT_TOLERANCE, MIXING_TOLERANCE, OVERF
 from nnlint.doctor.findings import curve, finding, number
 from nnlint.doctor.observations import Observations, OverfitResult
 
+#: Findings that explain why a model cannot overfit, or why its output ignores the input.
+_EXPLAINS_OVERFIT = ("ND101", "ND102", "ND103", "ND12", "ND14", "ND15", "ND16", "ND17")
+_EXPLAINS_IGNORED_INPUT = ("ND103", "ND122", "ND144", "ND151")  # zero inputs, a broadcast loss, vanishing signal
+
 
 def check(obs: Observations, found: frozenset[str]) -> list[Diagnostic]:
     where = obs.model_call or obs.at_script
     diagnostics = []
     overfit = obs.overfit
-    if overfit is not None and _ignores_input(overfit):
+    if overfit is not None and not _explained(found, _EXPLAINS_IGNORED_INPUT) and _ignores_input(overfit):
         diagnostics.append(finding(
             "ND111", f"trained {len(overfit.curve)} steps on one batch of {overfit.samples} samples, the model reaches loss "
             f"{number(overfit.final)} with the real inputs and {number(overfit.zeroed_curve[-1])} with the inputs zeroed "
             f"(tolerance {IGNORES_INPUT_TOLERANCE:.1%}): the output does not depend on the input",
             where, "check forward(): the input may be replaced, overwritten or disconnected from the output"))
-    elif overfit is not None and not overfit.passed:
+    elif overfit is not None and not overfit.passed and not _explained(found, _EXPLAINS_OVERFIT):
         accuracy = f", accuracy {overfit.accuracy:.0%}" if overfit.accuracy is not None else ""
         ending = "became NaN/Inf" if not math.isfinite(overfit.final) else f"only reached {number(overfit.final)}"
         diagnostics.append(finding(
@@ -35,6 +39,10 @@ def check(obs: Observations, found: frozenset[str]) -> list[Diagnostic]:
             f"(relative to the output scale; tolerance {MIXING_TOLERANCE:g}): something mixes the batch", where,
             "look for BatchNorm forced into training mode, statistics over dim 0, or a view/reshape across the batch dimension"))
     return diagnostics
+
+
+def _explained(found: frozenset[str], by: tuple[str, ...]) -> bool:
+    return any(code.startswith(by) for code in found)
 
 
 def _ignores_input(overfit: OverfitResult) -> bool:

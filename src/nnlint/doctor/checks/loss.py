@@ -42,15 +42,19 @@ _TARGET_HELP = {
 
 
 def _target_problem(call: LossCall, family: str) -> str | None:
+    if family == "softmax" and not call.target_integer and call.target_shape != call.input_shape:
+        return f"{call.target_dtype} targets of shape {call.target_shape}: class indices must be integers (target.long())"
+    if family == "binary" and call.target_integer:
+        return f"{call.target_dtype} targets: binary cross-entropy needs float targets (target.float())"
     low, high = call.target_min, call.target_max
     if low is None or high is None:
         return None
     if family == "softmax" and call.classes is not None:
         if call.target_integer and (low < 0 or high >= call.classes):
             return f"class indices from {number(low)} to {number(high)} but the output has {call.classes} classes (valid 0..{call.classes - 1})"
-        if not call.target_integer and call.target_row_sum is not None:
-            if low < 0 or high > 1 or abs(call.target_row_sum - 1) > _PROBABILITY_TOLERANCE:
-                return f"probability targets in [{number(low)}, {number(high)}] whose rows sum to {number(call.target_row_sum)}"
+        row_sum = call.target_row_sum
+        if not call.target_integer and row_sum is not None and (low < 0 or high > 1 or abs(row_sum - 1) > _PROBABILITY_TOLERANCE):
+            return f"probability targets in [{number(low)}, {number(high)}] whose rows sum to {number(row_sum)}"
     if family == "binary" and (low < 0 or high > 1):
         return f"targets from {number(low)} to {number(high)}, outside [0, 1]"
     return None

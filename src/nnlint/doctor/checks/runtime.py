@@ -20,9 +20,10 @@ def check(obs: Observations, found: frozenset[str]) -> list[Diagnostic]:
     if origin is not None:
         if origin.op is not None:
             inside = f" in {origin.module}" if origin.module else ""
-            message = f"at step {origin.step}, {origin.detail}: the first non-finite value comes from {origin.op}{inside} ({origin.stage} pass)"
+            message = (f"{origin.symptom} became NaN/Inf at step {origin.step}; the first op to produce a non-finite value "
+                       f"from finite inputs is {origin.op}{inside} ({origin.stage} pass)")
         else:
-            message = f"at step {origin.step}, {origin.detail}; its first op could not be found"
+            message = f"{origin.symptom} became NaN/Inf at step {origin.step}; the op that started it is unknown: {origin.reason}"
         diagnostics.append(finding("ND171", message, origin.where or obs.model_call or obs.at_script,
                                    "guard the op (log(x + eps), clamp before division or sqrt, log_softmax instead of log(softmax)) "
                                    "or lower the learning rate if values grow until they overflow"))

@@ -10,6 +10,8 @@ from nnlint.doctor.codes import UPDATE_RATIO_BAND, UPDATE_REPORT_FACTOR
 from nnlint.doctor.findings import finding, number
 from nnlint.doctor.observations import GroupRecord, Observations
 
+MIN_STEPS = 2  # judged steps (the later half of the observed ones)
+
 
 def check(obs: Observations, found: frozenset[str]) -> list[Diagnostic]:
     where = obs.step_call or obs.model_call or obs.at_script
@@ -18,18 +20,19 @@ def check(obs: Observations, found: frozenset[str]) -> list[Diagnostic]:
     for group in obs.groups:
         layers = [layer for layer in obs.layers.values() if layer.group == group.index and layer.update_ratios]
         per_step = _median_per_step([layer.update_ratios for layer in layers])
-        if not per_step:
+        per_step = per_step[len(per_step) // 2:]  # the later steps: the first ones move more than training will
+        if len(per_step) < MIN_STEPS:
             continue
         ratio = statistics.median(per_step)
         scheduled = len({round(lr, 12) for lr in group.lrs}) > 1
         if ratio > high:
             verdict, advice = f"more than {UPDATE_REPORT_FACTOR:g}x above {UPDATE_RATIO_BAND[1]:g}: the learning rate is too high", "divide the learning rate by 10 (or more) until the ratio is near 1e-3"
-        elif ratio < low and not scheduled:
+        elif ratio < low and not scheduled and "ND144" not in found:  # vanishing gradients explain tiny updates
             verdict, advice = f"more than {UPDATE_REPORT_FACTOR:g}x below {UPDATE_RATIO_BAND[0]:g}: the learning rate is too low", "multiply the learning rate by 10 until the ratio is near 1e-3"
         else:
             continue
-        per_layer = ", ".join(f"{layer.name} {number(statistics.median(_finite(layer.update_ratios) or [math.nan]))}" for layer in layers[:6])
-        diagnostics.append(finding("ND161", f"median update/weight ratio {number(ratio)} for {_describe(group)} over {len(per_step)} steps is {verdict} "
+        per_layer = ", ".join(f"{layer.label} {number(statistics.median(_finite(layer.update_ratios) or [math.nan]))}" for layer in layers[:6])
+        diagnostics.append(finding("ND161", f"median update/weight ratio {number(ratio)} for {_describe(group)} over the last {len(per_step)} steps is {verdict} "
                                    "(target about 1e-3)", where, advice, notes=[f"median per layer: {per_layer}"]))
     return diagnostics
 

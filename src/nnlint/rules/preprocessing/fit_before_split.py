@@ -64,7 +64,7 @@ _TRAIN_WORDS = frozenset(("train", "training", "trn"))
 _HELD_OUT_WORDS = frozenset(("test", "testing", "tst", "val", "valid", "validation", "holdout", "dev", "eval"))
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 
-Path = tuple[tuple[int, int], ...]  # (id of an if/try/match, which branch) from the scope down to a statement
+Branches = tuple[tuple[int, int], ...]  # (id of an if/try/match, which branch) from the scope down to a statement
 
 
 @dataclass
@@ -74,7 +74,7 @@ class _Fit:
     node: cst.Call
     fit: str
     data: str
-    path: Path
+    path: Branches
     tainted: set[str]  # names holding the fitted data, or data derived from it
     results: set[int] = field(default_factory=set)  # ids of fit_transform calls: their value is fitted data
     applied: int | None = None  # id of the step that first uses the statistic on the data (sklearn fits: their own call)
@@ -85,8 +85,10 @@ class _Fit:
 class _Step:
     statement: cst.BaseStatement  # the statement the interpreter knows (for env_before)
     node: cst.CSTNode  # a small statement, an expression, or a For (its iter and target)
-    path: Path
+    path: Branches
     loop_names: frozenset[str]
+    calls: list[cst.Call] = field(default_factory=list)  # inner calls first, gathered by the visit
+    operations: list[tuple[cst.BaseExpression, cst.CSTNode, cst.BaseExpression]] = field(default_factory=list)  # left, operator, right
 
 
 class FitBeforeSplit(Rule):
@@ -261,9 +263,34 @@ class FitBeforeSplit(Rule):
         """, line=2),
     ]
 
-    def __init__(self, context: "FileContext") -> None:
+    def __init__(self, context: FileContext) -> None:
         super().__init__(context)
-        self._found: list[tuple[cst.Call, dict[str, str], cst.CSTNode | None]] = []
+        self._found: list[tuple[cst.Call, tuple[str, str, str], cst.CSTNode | None]] = []  # fit, (fields), split
+        self._scope_steps: dict[int, list[_Step]] = {}  # id(scope) -> its steps in order
+        self._step_of: dict[int, _Step] = {}  # id(step node) -> step
+
+    # --- the visit gathers, per step, the calls and arithmetic it makes; scopes are judged on leaving
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self._enter_scope(node)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._enter_scope(node)
+
+    def leave_Call(self, node: cst.Call) -> None:
+        step = self._current_step()
+        if step is not None:
+            step.calls.append(node)
+
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        step = self._current_step()
+        if step is not None and isinstance(node.operator, _ARITHMETIC):
+            step.operations.append((node.left, node.operator, node.right))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        step = self._current_step()
+        if step is not None and isinstance(node.operator, _ARITHMETIC):
+            step.operations.append((node.target, node.operator, node.value))
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._check_scope(node)
@@ -271,20 +298,35 @@ class FitBeforeSplit(Rule):
     def leave_Module(self, node: cst.Module) -> None:
         self._check_scope(node)
         positions = NodePositions(node) if any(split is not None for _, _, split in self._found) else None
-        for call, fields, split in self._found:
-            if split is not None and positions is not None:
-                where = positions.range_of(split)
-                fields["problem"] += f" on line {where.start.line + 1}" if where is not None else ""
-            self.report(call, **fields)
+        for call, (fit, data, problem), split in self._found:
+            where = positions.range_of(split) if split is not None and positions is not None else None
+            self.report(call, fit=fit, data=data, problem=problem + (f" on line {where.start.line + 1}" if where is not None else ""))
 
     # --- one scope, statements in order ------------------------------------------------------
+
+    def _enter_scope(self, scope: cst.Module | cst.FunctionDef) -> None:
+        steps = list(_steps(syntax.body_statements(scope)))
+        self._scope_steps[id(scope)] = steps
+        self._step_of.update((id(step.node), step) for step in steps)
+
+    def _current_step(self) -> _Step | None:
+        """The step the visited node belongs to; None inside a lambda, class body, decorator or default."""
+        below: cst.CSTNode | None = None
+        for node in reversed(self.context.ancestors):
+            step = self._step_of.get(id(node))
+            if step is not None:
+                return step if not isinstance(node, cst.For) or below is node.iter else None
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                return None
+            below = node
+        return None
 
     def _check_scope(self, scope: cst.Module | cst.FunctionDef) -> None:
         self._scope = scope
         self._columns: set[str] = set()  # names holding column labels (df[cols] selects columns, not rows)
         self._stat_names: dict[str, list[_Fit]] = {}  # mu = X.mean(0)
         fits: list[_Fit] = []
-        for step in _steps(syntax.body_statements(scope)):
+        for step in self._scope_steps.pop(id(scope), []):
             fits.extend(self._new_fits(step))
             for fit in fits:
                 if fit.applied is None:
@@ -301,16 +343,16 @@ class FitBeforeSplit(Rule):
             key = (fit.applied, fit.data, id(fit.split[0]))
             if key not in seen:  # (X - X.mean(0)) / X.std(0): one finding, at the first statistic
                 seen.add(key)
-                self._found.append((fit.node, {"fit": fit.fit, "data": fit.data, "problem": f"before it is {fit.split[1]}"}, fit.split[0]))
+                self._found.append((fit.node, (fit.fit, fit.data, f"before it is {fit.split[1]}"), fit.split[0]))
 
     def _new_fits(self, step: _Step) -> Iterator[_Fit]:
-        for call in _calls(step):
+        for call in step.calls:
             data = self._sklearn_fit_data(step, call)
             if data is not None:
                 words = _data_words(data)
                 if words & _HELD_OUT_WORDS and not words & _TRAIN_WORDS:
-                    self._found.append((call, {"fit": f"`{_short_code(call)}`", "data": _code(data),
-                                               "problem": "(validation/test data): fit on the training split and only transform this"}, None))
+                    problem = "(validation/test data): fit on the training split and only transform this"
+                    self._found.append((call, (f"`{_short_code(call)}`", _code(data), problem), None))
                 root = self._fit_root(data)
                 if root is not None and not words & (_TRAIN_WORDS | _HELD_OUT_WORDS):
                     results = {id(call)} if _method(call) == "fit_transform" else set()
@@ -349,15 +391,14 @@ class FitBeforeSplit(Rule):
     def _check_applied(self, step: _Step, fit: _Fit) -> None:
         """The statistic normalises the data: ``X - mu``, ``X / sd``, ``X -= X.mean(0)``; a min or max only
         in a step that divides by one (``X / X.max(0)``, min-max scaling; ``y - y.min()`` is a shift)."""
-        operations = list(_arithmetic(step.node))
+        if not any(isinstance(operator, _NORMALISING) and self._mentions(left, fit.tainted) and self._holds_stat(right, fit)
+                   for left, operator, right in step.operations):
+            return
         if _method(fit.node) in _EXTREMES and not any(
-            isinstance(operator, (cst.Divide, cst.DivideAssign)) and self._holds_extreme(right) for _, operator, right in operations
+            isinstance(operator, (cst.Divide, cst.DivideAssign)) and self._holds_extreme(right) for _, operator, right in step.operations
         ):
             return
-        for left, operator, right in operations:
-            if isinstance(operator, _NORMALISING) and self._holds_stat(right, fit) and self._mentions(left, fit.tainted):
-                fit.applied = id(step.node)
-                return
+        fit.applied = id(step.node)
 
     def _holds_extreme(self, node: cst.CSTNode) -> bool:
         return any(_method(call) in _EXTREMES and self._statistic(call) for call in syntax.calls_in(node)) or any(
@@ -367,11 +408,12 @@ class FitBeforeSplit(Rule):
     def _holds_stat(self, node: cst.CSTNode, fit: _Fit) -> bool:
         return any(call is fit.node for call in syntax.calls_in(node)) or any(fit in self._stat_names.get(name, ()) for name in syntax.names_in(node))
 
-    def _mentions(self, node: cst.CSTNode, names: set[str]) -> bool:
+    def _mentions(self, node: cst.BaseExpression, names: set[str]) -> bool:
         """``node`` computes with the data itself (not a statistic of it, nor its shape)."""
         if isinstance(node, cst.Call) and self._statistic(node) is not None:
             return False
-        if _chain_root(node, any_subscript=True) in names:
+        root = _chain_root(node, any_subscript=True)
+        if root is not None and root in names:
             return True
         if isinstance(node, cst.BinaryOperation):
             return self._mentions(node.left, names) or self._mentions(node.right, names)
@@ -384,7 +426,7 @@ class FitBeforeSplit(Rule):
     # --- splits ----------------------------------------------------------------------------
 
     def _split(self, step: _Step, fit: _Fit) -> tuple[cst.CSTNode, str] | None:
-        for call in _calls(step):
+        for call in step.calls:
             qualname = self.context.qualify(call.func)
             if qualname in _SPLIT_FUNCTIONS and self._any_derived(call, fit):
                 return call, f"split by {_SPLIT_FUNCTIONS[qualname]}"
@@ -393,6 +435,8 @@ class FitBeforeSplit(Rule):
                 if _is_sklearn(splitter, _SPLITTERS):
                     return call, f"split by {splitter.rsplit('.', 1)[-1]}.split"  # type: ignore[union-attr]
         for target, value in _assignments(step.node):
+            if value is None:
+                continue
             if isinstance(target, cst.Name) and _words_of(target) & (_TRAIN_WORDS | _HELD_OUT_WORDS) and self._row_subset(value, fit, step):
                 return value, f"sliced into `{target.value}`"
             if isinstance(target, (cst.Tuple, cst.List)) and _words_of(target) & (_TRAIN_WORDS | _HELD_OUT_WORDS) and isinstance(value, cst.Call):
@@ -409,7 +453,7 @@ class FitBeforeSplit(Rule):
                 return False  # a batch of a loop, not a split
             if isinstance(index, cst.Slice):
                 return index.lower is not None or index.upper is not None
-            inner = index.value  # type: ignore[union-attr]
+            inner = index.value if isinstance(index, cst.Index) else index
             return (isinstance(inner, (cst.Comparison, cst.BooleanOperation, cst.UnaryOperation))
                     or any(isinstance(n, cst.Slice) for n in _walk(inner)) or bool(_words_of(inner) & (_TRAIN_WORDS | _HELD_OUT_WORDS)))
         if isinstance(value, cst.Call):
@@ -497,7 +541,7 @@ class FitBeforeSplit(Rule):
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _steps(statements: list[cst.BaseStatement], path: Path = (), loops: frozenset[str] = frozenset()) -> Iterator[_Step]:
+def _steps(statements: list[cst.BaseStatement], path: Branches = (), loops: frozenset[str] = frozenset()) -> Iterator[_Step]:
     """The parts of a scope that run, in statement order, with the branch and loop they are in."""
     for statement in statements:
         if isinstance(statement, cst.SimpleStatementLine):
@@ -535,26 +579,10 @@ def _steps(statements: list[cst.BaseStatement], path: Path = (), loops: frozense
                 yield from _steps(syntax.body_statements(case), (*path, (id(statement), index)), loops)
 
 
-def _exclusive(left: Path, right: Path) -> bool:
+def _exclusive(left: Branches, right: Branches) -> bool:
     """On different branches of one if / try / match: never both in one run."""
     branches = dict(left)
     return any(key in branches and branches[key] != branch for key, branch in right)
-
-
-def _calls(step: _Step) -> list[cst.Call]:
-    """The calls a step makes, inner ones first (``train_test_split(scaler.fit_transform(X))``: the fit first)."""
-    found: list[cst.Call] = []
-
-    def visit(node: cst.CSTNode) -> None:
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            return
-        for child in node.children:
-            visit(child)
-        if isinstance(node, cst.Call):
-            found.append(node)
-
-    visit(step.node.iter if isinstance(step.node, cst.For) else step.node)
-    return found
 
 
 def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -565,14 +593,6 @@ def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
             continue
         yield current
         stack.extend(reversed(current.children))
-
-
-def _arithmetic(node: cst.CSTNode) -> Iterator[tuple[cst.BaseExpression, cst.CSTNode, cst.BaseExpression]]:
-    for current in _walk(node.iter if isinstance(node, cst.For) else node):
-        if isinstance(current, cst.BinaryOperation) and isinstance(current.operator, _ARITHMETIC):
-            yield current.left, current.operator, current.right
-        elif isinstance(current, cst.AugAssign) and isinstance(current.operator, _ARITHMETIC):
-            yield current.target, current.operator, current.value
 
 
 def _assignments(node: cst.CSTNode) -> list[tuple[cst.BaseExpression, cst.BaseExpression | None]]:
@@ -623,7 +643,9 @@ def _selects_columns(node: cst.Subscript, columns: set[str]) -> bool:
     first = node.slice[0].slice
     if isinstance(first, cst.Slice):
         return first.lower is None and first.upper is None and first.step is None and len(node.slice) > 1
-    value = first.value  # type: ignore[union-attr]
+    if not isinstance(first, cst.Index):
+        return False
+    value = first.value
     if isinstance(value, cst.Ellipsis):
         return True
     return len(node.slice) == 1 and _is_columns(value, columns)
@@ -636,7 +658,29 @@ def _is_columns(node: cst.BaseExpression, columns: set[str]) -> bool:
         return node.value in columns
     if isinstance(node, (cst.List, cst.Tuple)):
         return bool(node.elements) and all(_is_columns(element.value, columns) for element in node.elements)
-    return any(isinstance(n, cst.Attribute) and n.attr.value == "columns" for n in _walk(node))
+    return _from_columns(node)
+
+
+def _from_columns(node: cst.BaseExpression) -> bool:
+    """``df.columns``, ``df.select_dtypes("number").columns.tolist()``, ``list(df.columns[1:])``, ``[c for c in df.columns if ...]``."""
+    while True:
+        if isinstance(node, cst.Attribute):
+            if node.attr.value == "columns":
+                return True
+            node = node.value
+        elif isinstance(node, cst.Subscript):
+            node = node.value
+        elif isinstance(node, cst.Call):
+            if isinstance(node.func, cst.Attribute):
+                node = node.func
+            elif node.args:
+                node = node.args[0].value
+            else:
+                return False
+        elif isinstance(node, (cst.ListComp, cst.GeneratorExp)):
+            node = node.for_in.iter
+        else:
+            return False
 
 
 def _over_samples(axis: cst.BaseExpression | None) -> bool:

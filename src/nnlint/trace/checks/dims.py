@@ -66,8 +66,12 @@ def _contracted(node: fx.Node, facts: NodeFacts, ctx: Context) -> list[tuple[Nod
         else:
             weight = _facts(ops.arg(node, 1, "weight"))
             weight_rank = len(weight.shape) if weight is not None and weight.shape is not None else None
-        if x is None or x.shape is None or weight_rank is None:
-            return []
+        if node.op == "call_module":
+            groups = ctx.modules[str(node.target)].groups
+        else:  # conv2d(x, w, b, stride, padding, dilation, groups); aten convolution has 2 more before groups
+            groups = ops.arg(node, 8 if "convolution" in str(node.target) else 6, "groups", 1)
+        if x is None or x.shape is None or weight_rank is None or groups != 1:
+            return []  # grouped convs fold samples into channels on purpose (per-sample kernels)
         return [(x, 1 if len(x.shape) == weight_rank else 0)]
     return []
 
@@ -82,10 +86,11 @@ def batch_merged_into_features(ctx: Context) -> Iterable[Finding]:
                 continue
             label = operand.labels[dim]
             if label.has(ctx.batch):
+                what = "the batch dim" if label.symbols == (ctx.batch,) else f"dim {label}, which contains the batch dim"
                 yield flag(facts, Finding(
                     "NT102",
-                    f"{describe_op(node, facts)} sums over a dimension {label} that contains the batch dim "
-                    f"{ctx.batch} (operand {operand.text}): every output mixes all samples of the batch",
+                    f"{describe_op(node, facts)} sums over {what} {ctx.batch} (operand {operand.text}): every "
+                    "output mixes all samples of the batch",
                     node=node.name,
                     help=f"keep {ctx.batch} as its own leading dim, e.g. x.flatten(1) instead of x.view(-1)",
                 ))
@@ -114,10 +119,14 @@ def output_not_batch_first(ctx: Context) -> Iterable[Finding]:
         if here is not None and here.has(ctx.batch) and (here.leads_with(ctx.batch) or not here.ordered):
             continue
         found_at = next(i for i, label in enumerate(labels) if label.has(ctx.batch))
+        where = (
+            f"axis {axis} is {labels[axis]}, with the batch dim {ctx.batch} not first, so rows are not grouped by sample"
+            if found_at == axis
+            else f"the batch dim {ctx.batch} is at axis {found_at}, but the input has it at axis {axis}"
+        )
         yield flag(facts, Finding(
             "NT103",
-            f"output {index} has shape {facts.text}: the batch dim {ctx.batch} is at axis {found_at} "
-            f"({labels[found_at]}), but the input has it first at axis {axis}",
+            f"output {index} has shape {facts.text}: {where}",
             node=node.name,
             help="transpose/permute the output back so that targets line up with their samples",
         ))

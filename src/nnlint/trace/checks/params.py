@@ -13,6 +13,7 @@ from torch import nn
 
 from nnlint.trace.facts import Context
 from nnlint.trace.findings import Finding
+from nnlint.trace.source import used_in_methods
 
 
 def _names(ctx: Context, module: nn.Module) -> list[str]:
@@ -69,21 +70,9 @@ def frozen_parameters(ctx: Context) -> Iterable[Finding]:
         return
     if len(frozen) == len(params):
         yield Finding("NT107", f"no parameter requires grad: all {_size(ctx, frozen):,} parameter values of the "
-                      "model are frozen, so training cannot change it", module="",
+                      "model are frozen, so training cannot change it",
                       help="call requires_grad_(True) on the parts you mean to train")
         return
-    listed: set[str] = set()
-    for path, module, names in _covering(ctx, frozen):
-        listed.update(names)
-        yield Finding("NT106", f"`{path}` ({type(module).__name__}) is frozen: {len(names)} parameters, "
-                      f"{_size(ctx, names):,} values with requires_grad=False", attribute=path)
-    rest = sorted(frozen - listed)
-    by_owner: dict[str, list[str]] = {}
-    for name in rest:
-        by_owner.setdefault(name.rpartition(".")[0], []).append(name.rpartition(".")[2])
-    for owner, short in by_owner.items():
-        yield Finding("NT106", f"{'`' + owner + '`' if owner else 'the model'} has frozen parameters: "
-                      f"{', '.join(short)} (requires_grad=False)", attribute=owner)
     head = _head(ctx)
     if head and head <= frozen:
         owner = _owner(head)
@@ -91,6 +80,18 @@ def frozen_parameters(ctx: Context) -> Iterable[Finding]:
         yield Finding("NT107", f"the output layer `{owner}` ({kind}) is frozen: the layer that produces the "
                       "output keeps its initial weights", attribute=owner,
                       help=f"unfreeze it: model.{owner}.requires_grad_(True)" if owner else "")
+        frozen = frozen - head  # said once, as the warning
+    listed: set[str] = set()
+    for path, module, names in _covering(ctx, frozen):
+        listed.update(names)
+        yield Finding("NT106", f"`{path}` ({type(module).__name__}) is frozen: {len(names)} parameters, "
+                      f"{_size(ctx, names):,} values with requires_grad=False", attribute=path)
+    by_owner: dict[str, list[str]] = {}
+    for name in sorted(frozen - listed):
+        by_owner.setdefault(name.rpartition(".")[0], []).append(name.rpartition(".")[2])
+    for owner, short in by_owner.items():
+        yield Finding("NT106", f"{'`' + owner + '`' if owner else 'the model'} has frozen parameters: "
+                      f"{', '.join(short)} (requires_grad=False)", attribute=owner)
 
 
 def _called(ctx: Context, path: str) -> bool:
@@ -98,15 +99,32 @@ def _called(ctx: Context, path: str) -> bool:
     return any(f.module == path or f.module.startswith(prefix) for _, f in ctx.nodes())
 
 
+def _on_untraced_path(ctx: Context, path: str) -> bool:
+    """fx traces every path of forward; the other tiers follow one, chosen by the traced sizes.
+
+    Outside fx, a module that a method mentions may be used on the other side
+    of an ``if``: silence, rather than a finding that may be false.
+    """
+    if ctx.captured.tier == "fx":
+        return False
+    parent, _, attribute = path.rpartition(".")
+    owner = ctx.modules.get(parent)
+    return owner is not None and used_in_methods(owner, attribute)
+
+
 def unreachable(ctx: Context) -> Iterable[Finding]:
     """NT108 per module, NT109 per parameter, whose parameters no path to the output uses."""
     if ctx.captured.branched:
-        return  # part of the forward pass was not traced: an unused layer may live there
+        return  # part of the forward pass was chosen by a stand-in value: an unused layer may live there
     live = {name for _, facts in ctx.nodes() if facts.live for name in facts.params}
     dead = set(ctx.param_names.values()) - live
+    if not dead:
+        return
     listed: set[str] = set()
     for path, module, names in _covering(ctx, dead):
         listed.update(names)
+        if _on_untraced_path(ctx, path):
+            continue
         called = _called(ctx, path)
         reason = "its result is never used" if called else "forward never calls it"
         yield Finding("NT108", f"`{path}` ({type(module).__name__}, {_size(ctx, names):,} parameters) never "
@@ -114,6 +132,8 @@ def unreachable(ctx: Context) -> Iterable[Finding]:
                       attribute=path, help="use it in forward or delete it")
     shapes = {name: tuple(p.shape) for name, p in ctx.model.named_parameters()}
     for name in sorted(dead - listed):
+        if _on_untraced_path(ctx, name):
+            continue
         yield Finding("NT109", f"parameter `{name}` {list(shapes.get(name, ()))} never reaches the output, so it "
                       "gets no gradient", attribute=name,
                       help="use it in forward or delete it")

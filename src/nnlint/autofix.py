@@ -1,0 +1,84 @@
+"""``--fix`` / ``--unsafe-fixes`` / ``--diff``: apply the fixes carried by diagnostics to files.
+
+A file is rewritten only when its fixed text still parses (otherwise its fixes
+are dropped with a note); the write is atomic and keeps the encoding (and BOM)
+the file was read with, and the text's own newlines. ``--diff`` prints a unified
+diff and writes nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from nnlint.diagnostic import Applicability, Diagnostic
+from nnlint.config import Settings
+from nnlint.engine import FileResult, check_files
+from nnlint.fixes import apply_edits, write_atomically
+
+
+@dataclass
+class FixOutcome:
+    changed: list[str] = field(default_factory=list)  # paths whose text changed (written, or shown as a diff)
+    fixed: int = 0  # diagnostics whose fix was applied
+    errors: list[str] = field(default_factory=list)
+
+
+def applicable(diagnostic: Diagnostic, unsafe: bool) -> bool:
+    allowed = (Applicability.SAFE, Applicability.UNSAFE) if unsafe else (Applicability.SAFE,)
+    return diagnostic.fix is not None and diagnostic.fix.applicability in allowed
+
+
+def fixed_text(text: str, diagnostics: Sequence[Diagnostic], unsafe: bool) -> str:
+    edits = [edit for d in diagnostics if applicable(d, unsafe) for edit in d.fix.edits]  # type: ignore[union-attr]
+    return apply_edits(text, edits)
+
+
+def apply_fixes(results: Sequence[FileResult], *, unsafe: bool, diff: TextIO | None) -> FixOutcome:
+    outcome = FixOutcome()
+    for result in results:
+        chosen = [d for d in result.diagnostics if applicable(d, unsafe)]
+        if not chosen or result.text is None:
+            continue
+        new_text = fixed_text(result.text, chosen, unsafe)
+        if new_text == result.text:
+            continue
+        try:
+            ast.parse(new_text)
+        except (SyntaxError, ValueError, RecursionError):
+            outcome.errors.append(f"{result.path}: the fixes would not parse; nothing was changed (please report this)")
+            continue
+        if diff is not None:
+            diff.writelines(difflib.unified_diff(result.text.splitlines(True), new_text.splitlines(True), f"a/{result.path.lstrip('/')}", f"b/{result.path.lstrip('/')}"))
+        else:
+            try:
+                write_atomically(Path(result.path), new_text, result.encoding)
+            except OSError as error:
+                outcome.errors.append(f"{result.path}: cannot write the fixes ({error.strerror or error}); the file is unchanged")
+                continue
+        outcome.changed.append(result.path)
+        outcome.fixed += len(chosen)
+    return outcome
+
+
+MAX_ROUNDS = 5
+
+
+def fix_until_stable(results: Sequence[FileResult], settings: Settings, *, jobs: int | None, unsafe: bool) -> tuple[list[FileResult], FixOutcome]:
+    """Fix, re-check the changed files, and fix again what the first fixes revealed (a few rounds at most)."""
+    current = list(results)
+    total = FixOutcome()
+    for _ in range(MAX_ROUNDS):
+        outcome = apply_fixes(current, unsafe=unsafe, diff=None)
+        total.fixed += outcome.fixed
+        total.changed.extend(outcome.changed)
+        total.errors.extend(outcome.errors)
+        if not outcome.changed:
+            break
+        rechecked = {result.path: result for result in check_files(outcome.changed, settings, jobs)}
+        current = [rechecked.get(result.path, result) for result in current]
+    return current, total
