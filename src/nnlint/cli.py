@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from nnlint import __version__
-from nnlint.commands import check, rules
+from nnlint.commands import check, clean, rules
 
 _LAZY_COMMANDS = ("nnlint.trace.command", "nnlint.doctor.command", "nnlint.lsp_command")
 
@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     check.add_parser(subparsers)
     rules.add_parsers(subparsers)
+    clean.add_parser(subparsers)
     for module_name in _LAZY_COMMANDS:
         try:
             module = importlib.import_module(module_name)

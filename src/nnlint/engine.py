@@ -8,7 +8,6 @@ several, and returns results sorted whatever the parallelism.
 
 from __future__ import annotations
 
-import ast
 import fnmatch
 import os
 from collections.abc import Sequence
@@ -20,18 +19,17 @@ import libcst as cst
 
 from nnlint.analysis.context import FileContext
 from nnlint.analysis.project import Project
+from nnlint.cache import ResultCache, settings_key
 from nnlint.config import Settings
 from nnlint.diagnostic import Diagnostic, Range, Severity
 from nnlint.fixes import text_edits
+from nnlint.parsing import python_syntax_problem, syntax_error
 from nnlint.positions import NodePositions
 from nnlint.registry import all_rules, select_codes
 from nnlint.rule import Rule
 from nnlint.sources import UnreadableSource, read_source
 from nnlint.suppression import parse_suppressions
 from nnlint.visitor import BatchedVisitor
-
-SYNTAX_ERROR_CODE = "NN000"
-
 
 @dataclass
 class FileResult:
@@ -57,7 +55,7 @@ def enabled_rules(settings: Settings) -> list[type[Rule]]:
 def check_text(text: str, shown_as: str, settings: Settings, *, path: Path | None = None, project: Project | None = None,
                rules: Sequence[type[Rule]] | None = None) -> FileResult:
     result = FileResult(shown_as, text=text)
-    problem = _python_syntax_problem(text, shown_as)
+    problem = python_syntax_problem(text, shown_as)
     if isinstance(problem, Diagnostic):
         result.diagnostics.append(problem)
         return result
@@ -71,7 +69,7 @@ def check_text(text: str, shown_as: str, settings: Settings, *, path: Path | Non
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
-        result.diagnostics.append(_syntax_error(shown_as, f"SyntaxError: {error.message}", error.raw_line, error.raw_column))
+        result.diagnostics.append(syntax_error(shown_as, f"SyntaxError: {error.message}", error.raw_line, error.raw_column))
         return result
     context = FileContext(path, shown_as, text, (project or Project()).module_for(path, module))
     instances = [rule(context) for rule in chosen]
@@ -137,39 +135,13 @@ def _diagnostics(rules: list[Rule], module: cst.Module, text: str, shown_as: str
     return sorted(set(found), key=Diagnostic.sort_key)
 
 
-def _python_syntax_problem(text: str, shown_as: str) -> Diagnostic | str | None:
-    """Python's own verdict first: cheap (a tenth of LibCST's parse), exact columns, and it
-    refuses nesting deep enough to crash LibCST's native parser. Every file gets it, even
-    one the text prefilter would skip, so a broken file never passes as clean."""
-    try:
-        ast.parse(text)
-    except SyntaxError as error:
-        line, column = error.lineno or 1, max((error.offset or 1) - 1, 0)
-        return _syntax_error(shown_as, f"{type(error).__name__}: {error.msg}", line, column)
-    except (RecursionError, MemoryError, ValueError) as error:
-        return f"{shown_as}: cannot parse ({type(error).__name__}: {error or 'too deeply nested'}); not checked"
-    return None
-
-
-def _syntax_error(shown_as: str, message: str, line: int, column: int) -> Diagnostic:
-    line = max(line - 1, 0)
-    return Diagnostic(
-        code=SYNTAX_ERROR_CODE,
-        name="syntax-error",
-        message=message,
-        path=shown_as,
-        range=Range.of(line, column, line, column + 1),
-        severity=Severity.ERROR,
-        help="nnlint checks only files Python can parse; fix the syntax first",
-    )
-
-
 # --- many files ----------------------------------------------------------------------------------
 
 _worker_project: Project | None = None
+_worker_caches: dict[str, ResultCache] = {}
 
 
-def check_file(path: str, settings: Settings) -> FileResult:
+def check_file(path: str, settings: Settings, cache_directory: str | None = None) -> FileResult:
     """The file boundary: whatever goes wrong here is this file's one-line error, never a traceback."""
     global _worker_project
     if _worker_project is None:
@@ -178,19 +150,37 @@ def check_file(path: str, settings: Settings) -> FileResult:
         source = read_source(Path(path), path)
     except UnreadableSource as error:
         return FileResult(path, errors=[str(error)])
+    cache = _cache_for(cache_directory, settings)
+    cached = cache.load(path, source.data) if cache else None
+    if cached is not None:
+        return FileResult(path, cached, text=source.text, encoding=source.encoding)
+    _worker_project.touched.clear()
     try:
         result = check_text(source.text, path, settings, path=Path(path), project=_worker_project)
     except Exception as error:  # noqa: BLE001 - an internal bug on one file must not stop the run
         return FileResult(path, errors=[f"{path}: internal error ({type(error).__name__}: {error}); please report it"], text=source.text)
     result.encoding = source.encoding
+    if cache and not result.errors:
+        cache.store(path, source.data, result.diagnostics, _worker_project.touched - {Path(path).resolve()})
     return result
 
 
-def check_files(paths: Sequence[str], settings: Settings, jobs: int | None = None) -> list[FileResult]:
+def _cache_for(directory: str | None, settings: Settings) -> ResultCache | None:
+    if directory is None:
+        return None
+    key = settings_key(settings, [rule.code for rule in enabled_rules(settings)])
+    found = _worker_caches.get(directory + key)
+    if found is None:
+        found = _worker_caches[directory + key] = ResultCache(Path(directory), key)
+    return found
+
+
+def check_files(paths: Sequence[str], settings: Settings, jobs: int | None = None, cache_directory: str | None = None) -> list[FileResult]:
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(paths) < 2:
-        results = [check_file(path, settings) for path in paths]
+        results = [check_file(path, settings, cache_directory) for path in paths]
     else:
         with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
-            results = list(pool.map(check_file, paths, [settings] * len(paths), chunksize=max(1, len(paths) // (jobs * 8))))
+            count = len(paths)
+            results = list(pool.map(check_file, paths, [settings] * count, [cache_directory] * count, chunksize=max(1, count // (jobs * 8))))
     return sorted(results, key=lambda result: result.path)

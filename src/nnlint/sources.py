@@ -16,6 +16,7 @@ class UnreadableSource(Exception):
 class SourceText:
     text: str  # decoded, BOM removed
     encoding: str  # as declared (PEP 263) or detected; "utf-8-sig" when there was a BOM
+    data: bytes = b""  # the bytes as read (the cache hashes them)
 
 
 def decode(data: bytes, path: str) -> SourceText:
@@ -23,7 +24,7 @@ def decode(data: bytes, path: str) -> SourceText:
         raise UnreadableSource(f"{path}: binary file (contains NUL bytes); not checked")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        return SourceText(data.decode(encoding), encoding)
+        return SourceText(data.decode(encoding), encoding, data)
     except (SyntaxError, LookupError, UnicodeDecodeError) as error:
         reason = error.reason if isinstance(error, UnicodeDecodeError) else str(error)
         raise UnreadableSource(f"{path}: cannot decode the file ({reason}); not checked") from None

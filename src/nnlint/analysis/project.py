@@ -17,6 +17,7 @@ from pathlib import Path
 import libcst as cst
 
 from nnlint.analysis.imports import ImportMap
+from nnlint.parsing import parse_checked
 from nnlint.analysis.syntax import body_statements, small_statements
 
 _ROOT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg")
@@ -135,6 +136,7 @@ class Project:
     """Loads project modules by dotted name, relative to the directories of checked files."""
 
     cache: dict[Path, ModuleInfo | None] = field(default_factory=dict)
+    touched: set[Path] = field(default_factory=set)  # other files read since the last reset (cache dependencies)
 
     def module_for(self, path: Path | None, module: cst.Module) -> ModuleInfo:
         key, package = module_name_for(path) if path is not None else ("<stdin>", None)
@@ -165,10 +167,14 @@ class Project:
 
     def _load(self, path: Path) -> ModuleInfo | None:
         resolved = path.resolve()
+        self.touched.add(resolved)
         if resolved not in self.cache:
             try:
-                tree = cst.parse_module(resolved.read_bytes())
-            except (OSError, cst.ParserSyntaxError, UnicodeDecodeError, RecursionError):
+                text = resolved.read_bytes().decode("utf-8-sig")
+            except (OSError, UnicodeDecodeError):
+                text = None
+            tree = parse_checked(text) if text is not None else None
+            if tree is None:
                 self.cache[resolved] = None
             else:
                 self.module_for(resolved, tree)

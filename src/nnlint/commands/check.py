@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from nnlint.autofix import apply_fixes, fix_until_stable
+from nnlint.cache import DEFAULT_DIRECTORY
 from nnlint.config import ConfigError, Settings, find_config, load_settings
 from nnlint.discovery import discover
 from nnlint.engine import FileResult, check_files, check_text
@@ -35,6 +36,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--fix", action="store_true", help="apply safe fixes to the files, then report what is left")
     parser.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, also apply fixes marked unsafe")
     parser.add_argument("--diff", action="store_true", help="print the fixes as a unified diff and change nothing")
+    parser.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
+    parser.add_argument("--cache-dir", type=Path, help=f"where cached results live (default: {DEFAULT_DIRECTORY}/ beside the config, or here)")
     parser.add_argument("--stdin-filename", help="the path to report for code read from '-'")
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour output (default: auto, honours NO_COLOR)")
     parser.set_defaults(handler=run)
@@ -64,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         results, errors = _check_stdin(args, settings), []
     else:
         found = discover(args.paths, settings.exclude, settings.root)
-        results, errors = check_files(found.files, settings, args.jobs), found.errors
+        results, errors = check_files(found.files, settings, args.jobs, _cache_directory(args, settings)), found.errors
         if not found.files and not errors and not found.excluded:
             errors = ["no Python files to check"]
     if args.diff and args.paths != ["-"]:
@@ -86,6 +89,12 @@ def run(args: argparse.Namespace) -> int:
     if errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if diagnostics and not args.exit_zero else EXIT_CLEAN
+
+
+def _cache_directory(args: argparse.Namespace, settings: Settings) -> str | None:
+    if args.no_cache or args.fix:
+        return None
+    return str(args.cache_dir or (settings.root or Path.cwd()) / DEFAULT_DIRECTORY)
 
 
 def _settings(args: argparse.Namespace) -> Settings:

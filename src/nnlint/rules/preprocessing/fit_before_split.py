@@ -367,7 +367,8 @@ class FitBeforeSplit(Rule):
         if _method(call) not in ("fit", "fit_transform"):
             return None
         data = syntax.argument(call, 0, "X") or syntax.argument(call, 0, "raw_documents")
-        if data is None or not _is_sklearn(self._type_of(step, call.func.value), _TRANSFORMERS):  # type: ignore[attr-defined]
+        receiver = _receiver(call)
+        if data is None or receiver is None or not _is_sklearn(self._type_of(step, receiver), _TRANSFORMERS):
             return None
         return data
 
@@ -379,7 +380,7 @@ class FitBeforeSplit(Rule):
             name, data, axis = qualname.split(".")[1], syntax.argument(call, 0, "a"), syntax.argument(call, 1, "axis")
             axis = axis or syntax.argument(call, 1, "dim")
         elif method is not None and qualname is None:
-            name, data, axis = method, call.func.value, syntax.argument(call, 0, "axis")  # type: ignore[attr-defined]
+            name, data, axis = method, _receiver(call), syntax.argument(call, 0, "axis")
             axis = axis or syntax.argument(call, 0, "dim")
         else:
             return None
@@ -430,10 +431,11 @@ class FitBeforeSplit(Rule):
             qualname = self.context.qualify(call.func)
             if qualname in _SPLIT_FUNCTIONS and self._any_derived(call, fit):
                 return call, f"split by {_SPLIT_FUNCTIONS[qualname]}"
-            if _method(call) == "split" and self._any_derived(call, fit):
-                splitter = self._type_of(step, call.func.value)  # type: ignore[attr-defined]
-                if _is_sklearn(splitter, _SPLITTERS):
-                    return call, f"split by {splitter.rsplit('.', 1)[-1]}.split"  # type: ignore[union-attr]
+            receiver = _receiver(call)
+            if _method(call) == "split" and receiver is not None and self._any_derived(call, fit):
+                splitter = self._type_of(step, receiver)
+                if splitter is not None and _is_sklearn(splitter, _SPLITTERS):
+                    return call, f"split by {splitter.rsplit('.', 1)[-1]}.split"
         for target, value in _assignments(step.node):
             if value is None:
                 continue
@@ -460,7 +462,8 @@ class FitBeforeSplit(Rule):
             first = syntax.argument(value, 0, "dataset")
             if self.context.qualify(value.func) in _SUBSET and first is not None and self._derived(first, fit):
                 return True
-            return _method(value) == "sample" and self._derived(value.func.value, fit)  # type: ignore[attr-defined]
+            receiver = _receiver(value)
+            return _method(value) == "sample" and receiver is not None and self._derived(receiver, fit)
         return False
 
     # --- what holds the fitted data --------------------------------------------------------
@@ -482,8 +485,8 @@ class FitBeforeSplit(Rule):
             return False
         if id(node) in fit.results:
             return True
-        method = _method(node)
-        if method in _DATA_METHODS and self._derived(node.func.value, fit):  # type: ignore[attr-defined]
+        method, receiver = _method(node), _receiver(node)
+        if method in _DATA_METHODS and receiver is not None and self._derived(receiver, fit):
             return True
         return self._any_derived(node, fit) and (method in ("transform", "fit_transform") or self._carries_data(node))
 
@@ -592,7 +595,7 @@ def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             continue
         yield current
-        stack.extend(reversed(current.children))
+        stack.extend(reversed(list(syntax.children(current))))
 
 
 def _assignments(node: cst.CSTNode) -> list[tuple[cst.BaseExpression, cst.BaseExpression | None]]:
@@ -630,8 +633,8 @@ def _chain_root(node: cst.BaseExpression, *, any_subscript: bool = False, column
             return node.value
         if isinstance(node, cst.Attribute) and node.attr.value in _DATA_ATTRS:
             node = node.value
-        elif isinstance(node, cst.Call) and _method(node) in _DATA_METHODS and _method(node) != "sample":
-            node = node.func.value  # type: ignore[attr-defined]
+        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _DATA_METHODS - {"sample"}:
+            node = node.func.value
         elif isinstance(node, cst.Subscript) and (any_subscript or _selects_columns(node, columns or set())):
             node = node.value
         else:
@@ -702,6 +705,11 @@ def _is_sklearn(qualname: str | None, names: frozenset[str]) -> bool:
 
 def _method(call: cst.Call) -> str | None:
     return syntax.method_name(call)
+
+
+def _receiver(call: cst.Call) -> cst.BaseExpression | None:
+    """``obj`` for ``obj.m(...)``."""
+    return call.func.value if isinstance(call.func, cst.Attribute) else None
 
 
 def _words_of(node: cst.CSTNode) -> set[str]:
