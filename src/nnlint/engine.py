@@ -24,7 +24,6 @@ from nnlint.config import Settings
 from nnlint.diagnostic import Diagnostic, Range, Severity
 from nnlint.fixes import text_edits
 from nnlint.parsing import python_syntax_problem, syntax_error
-from nnlint.positions import NodePositions
 from nnlint.registry import all_rules, select_codes
 from nnlint.rule import Rule
 from nnlint.sources import UnreadableSource, read_source
@@ -81,7 +80,7 @@ def check_text(text: str, shown_as: str, settings: Settings, *, path: Path | Non
         return result
     for code, failure in sorted(visitor.failures.items()):
         result.errors.append(f"{shown_as}: internal error in rule {code} ({type(failure).__name__}: {failure}); other rules still ran")
-    result.diagnostics.extend(_diagnostics(instances, module, text, shown_as, settings))
+    result.diagnostics.extend(_diagnostics(instances, context, settings))
     return result
 
 
@@ -106,11 +105,11 @@ def _glob_matches(pattern: str, shown_as: str, root: Path | None) -> bool:
     return any(fnmatch.fnmatch(candidate, pattern) for candidate in candidates)
 
 
-def _diagnostics(rules: list[Rule], module: cst.Module, text: str, shown_as: str, settings: Settings) -> list[Diagnostic]:
+def _diagnostics(rules: list[Rule], context: FileContext, settings: Settings) -> list[Diagnostic]:
     reported = [(rule, report) for rule in rules for report in rule.reports]
     if not reported:
         return []
-    positions = NodePositions(module)
+    module, text, shown_as, positions = context.module, context.text, context.display_path, context.positions
     lines = text.splitlines()
     suppressions = parse_suppressions(text)
     found = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import libcst as cst
@@ -11,6 +12,7 @@ from nnlint.analysis.env import Env
 from nnlint.analysis.interpreter import Interpreter, interpreter_for
 from nnlint.analysis.project import ModuleInfo
 from nnlint.analysis.values import Value
+from nnlint.positions import NodePositions
 
 _NO_GRAD = frozenset(("torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad", "torch.autograd.grad_mode.no_grad"))
 
@@ -26,6 +28,16 @@ class FileContext:
     @property
     def module(self) -> cst.Module:
         return self.info.module
+
+    @cached_property
+    def positions(self) -> NodePositions:
+        """Node positions, resolved on first use (most files never need them)."""
+        return NodePositions(self.module)
+
+    def line_of(self, node: cst.CSTNode) -> int | None:
+        """The 1-based line a node starts on, for messages that point elsewhere ("split on line 42")."""
+        where = self.positions.range_of(node)
+        return where.start.line + 1 if where is not None else None
 
     @property
     def interpreter(self) -> Interpreter:

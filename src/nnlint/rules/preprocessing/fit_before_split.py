@@ -10,7 +10,6 @@ import libcst as cst
 from nnlint.analysis import syntax
 from nnlint.analysis.values import Instance
 from nnlint.diagnostic import Severity
-from nnlint.positions import NodePositions
 from nnlint.rule import Invalid, Rule, Valid
 
 if TYPE_CHECKING:
@@ -297,10 +296,9 @@ class FitBeforeSplit(Rule):
 
     def leave_Module(self, node: cst.Module) -> None:
         self._check_scope(node)
-        positions = NodePositions(node) if any(split is not None for _, _, split in self._found) else None
         for call, (fit, data, problem), split in self._found:
-            where = positions.range_of(split) if split is not None and positions is not None else None
-            self.report(call, fit=fit, data=data, problem=problem + (f" on line {where.start.line + 1}" if where is not None else ""))
+            line = self.context.line_of(split) if split is not None else None
+            self.report(call, fit=fit, data=data, problem=problem + (f" on line {line}" if line is not None else ""))
 
     # --- one scope, statements in order ------------------------------------------------------
 
