@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from nnlint.callable_package import make_callable
 from nnlint.doctor.report import DoctorReport
 
 if TYPE_CHECKING:
@@ -23,3 +24,6 @@ def doctor(model: nn.Module, loader: Any, loss_fn: Any, optimizer: Any, steps: i
     from nnlint.doctor.api import doctor as run
 
     return run(model, loader, loss_fn, optimizer, steps, **options)
+
+
+make_callable(__name__, doctor)

@@ -103,7 +103,7 @@ CODES: list[RuleDoc] = [
         "loss = F.binary_cross_entropy_with_logits(logits, labels)   # labels in {-1, 1}",
         "loss = F.binary_cross_entropy_with_logits(logits, (labels + 1) / 2)"), Severity.ERROR),
     _code("ND131", "cannot-overfit-batch", (27,), "A fresh copy cannot overfit one small fixed batch", _doc(
-        f"Trains a fresh copy of the model, with the script's loss and optimizer settings, on one fixed batch of 2-16 samples for up to {OVERFIT_STEPS} steps; it passes when the loss falls below {OVERFIT_PASS_FRACTION:.0%} of its start or the accuracy reaches 100%. Reported only when no data, loss, gradient, activation, update or NaN finding already explains the failure.",
+        f"Trains a fresh copy of the model, with the script's loss and optimizer settings, on one fixed batch of 2-16 samples for up to {OVERFIT_STEPS} steps; it passes when the loss falls below {OVERFIT_PASS_FRACTION:.0%} of its start or the accuracy reaches 100%. A loss still falling by more than 10% over the last quarter of the run is inconclusive (a note, not a finding); the failure is reported only when no data, loss, gradient, activation, update or NaN finding already explains it.",
         "A network that cannot memorise a handful of samples will not learn the dataset: the loss, the labels, the learning rate or the gradient flow is broken.",
         "for x, y in loader:            # straight to the full data\n    ...",
         "x, y = next(iter(loader))      # first make sure this can be memorised\nfor step in range(200):\n    ...")),
@@ -112,7 +112,7 @@ CODES: list[RuleDoc] = [
         "Such a layer never changes: the optimizer steps it with nothing.",
         "h = self.body(x).detach()\nreturn self.head(h)",
         "h = self.body(x)\nreturn self.head(h)"), Severity.WARNING),
-    _code("ND142", "frozen-head", (23,), "The layers after the last trainable layer are frozen", _doc(
+    _code("ND142", "frozen-layers-after-trainable", (23,), "The layers after the last trainable layer are frozen", _doc(
         "Reports parameters with `requires_grad=False` in layers that run after every trainable layer (the output head), or a trained model whose every parameter is frozen.",
         "Freezing a backbone is normal; freezing the head leaves the output layer random, so the outputs cannot be fitted.",
         "for p in model.parameters():\n    p.requires_grad = False   # meant the backbone only",

@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         report = run_script(args.script, list(args.script_args), steps=args.steps, timeout=args.timeout, quiet=args.quiet, console=stderr)
     except RunFailed as failed:
-        return _fail(f"nnlint doctor: {failed.message}")
+        return _fail(f"nnlint doctor: {failed}")
     if report.steps == 0 and report.error is None:
         return _fail(f"nnlint doctor: {args.script}: {report.stopped} without an optimizer.step() on a torch.optim optimizer; "
                      "the doctor needs a training loop to watch")

@@ -19,9 +19,7 @@ from nnlint.doctor.report import DoctorReport
 def conclude(recorder: Recorder, *, stopped: str, seconds: float, error: str | None = None, notes: list[str] | None = None,
              experiment_seconds: float = 10.0) -> DoctorReport:
     """The report for what ``recorder`` saw; the hooks must be removed already (the experiments train copies)."""
-    obs = recorder.obs
-    obs.params = recorder.param_watch.records(recorder.names.models)
-    obs.groups = recorder.param_watch.groups
+    obs = recorder.finish()
     if recorder.recipe is not None and obs.steps:
         _experiments(recorder.recipe, recorder.make_optimizer, obs, experiment_seconds)
     return DoctorReport(
@@ -40,6 +38,8 @@ def _experiments(recipe: Replay, make_optimizer: OptimizerFactory | None, obs: O
     if make_optimizer is not None:
         try:
             obs.overfit = overfit(recipe, make_optimizer, seconds=seconds)
+            if not obs.overfit.passed and obs.overfit.still_falling:
+                obs.notes.append(f"overfit test inconclusive: the loss was still falling after {len(obs.overfit.curve)} steps")
         except Exception as error:  # user code (model, loss) raising on the small batch
             obs.notes.append(f"overfit test skipped: {first_line(error)}")
     try:

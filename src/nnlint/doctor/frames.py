@@ -78,4 +78,6 @@ def text_location(text: str) -> Location | None:
 def describe_error(error: BaseException) -> str:
     """The script's exception in one line, with the user line that raised it."""
     where = traceback_location(error.__traceback__)
+    if isinstance(error, SyntaxError) and error.filename and error.lineno:  # raised while compiling: no frame of its own
+        where = Location(display_path(error.filename), error.lineno - 1)
     return f"{first_line(error)} ({where})" if where else first_line(error)

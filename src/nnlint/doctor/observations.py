@@ -8,6 +8,7 @@ the measurements (``DoctorReport.metrics``) without holding a tensor.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -155,6 +156,14 @@ class OverfitResult:
     @property
     def final(self) -> float:
         return self.curve[-1]
+
+    @property
+    def still_falling(self) -> bool:
+        """The loss fell by more than 10% over the last quarter of the run: more steps might still pass."""
+        if len(self.curve) < 8 or not math.isfinite(self.final):
+            return False
+        quarter = self.curve[-(len(self.curve) // 4)]
+        return self.final < 0.9 * quarter
 
 
 @dataclass

@@ -26,7 +26,7 @@ from nnlint.doctor.nan_origin import find_origin
 from nnlint.doctor.observations import ModeEvent, Observations, StepRecord
 from nnlint.doctor.params import ParamWatch
 from nnlint.doctor.replay import LossCallRecord, ModelCall, Replay
-from nnlint.doctor.summaries import first_tensor, summarize_input, summarize_loss_call, summarize_target
+from nnlint.doctor.summaries import fingerprint, first_tensor, merge_targets, summarize_input, summarize_loss_call, summarize_target
 
 OVERFIT_SAMPLES = 16
 
@@ -64,9 +64,10 @@ class Recorder:
         self._backward: list[float] = []
         self._input: torch.Tensor | None = None
         self._input_stamp = (0, 0)
-        self._previous: tuple[torch.Tensor, tuple[int, int]] | None = None
+        self._previous: tuple[tuple[Any, ...], tuple[int, int]] | None = None  # the last step's input fingerprint and loader stamp
         self._loss_sites: set[tuple[str, Location]] = set()
         self._mode_events: set[tuple[str, int]] = set()
+        self._evaluated: list[tuple[nn.Module, Location | None, int]] = []  # models run under no_grad in train mode
 
     # -- module hooks -------------------------------------------------------------------------
 
@@ -84,7 +85,7 @@ class Recorder:
         while self._stack.pop() is not module:  # a forward that raised leaves its inner modules on the stack
             pass
         grad_enabled = torch.is_grad_enabled() and not torch.is_inference_mode_enabled()
-        if grad_enabled:
+        if grad_enabled and self.obs.nan is None:  # after the first NaN, activations say nothing more
             self.layer_watch.module_output(module, args, output, self.step)
         if self._stack or is_loss_module(module) or output is None:
             return
@@ -103,7 +104,7 @@ class Recorder:
     def functional_activation(self, function: str, input: torch.Tensor, output: torch.Tensor) -> None:
         """``F.relu`` and friends in a model's own code (inside a leaf module they belong to the module)."""
         inside_leaf = bool(self._stack) and self.layer_watch.is_leaf(self._stack[-1])
-        if self._stack and not inside_leaf and torch.is_grad_enabled():
+        if self._stack and not inside_leaf and torch.is_grad_enabled() and self.obs.nan is None:
             where = user_location()
             if where is not None:
                 self.layer_watch.functional(function, input, output, where, self.step)
@@ -173,10 +174,24 @@ class Recorder:
     # -- internals ----------------------------------------------------------------------------
 
     def _evaluation_call(self, module: nn.Module, where: Location | None) -> None:
-        if module.training:
-            self._mode_event("train-in-evaluation", module, where)
+        """Kept until the end: only a model some optimizer trains is "evaluated" (a frozen feature extractor is not)."""
+        if module.training and not any(seen is module for seen, _, _ in self._evaluated):
+            self._evaluated.append((module, where, self.step))
 
-    def _mode_event(self, kind: str, model: nn.Module, where: Location | None) -> None:
+    def finish(self) -> Observations:
+        """The observations once the run is over: parameters, optimizer groups and evaluation calls resolved."""
+        self.obs.params = self.param_watch.records(self.names.models)
+        self.obs.groups = self.param_watch.groups
+        trained = self._trained_parameters()
+        for model, where, step in self._evaluated:
+            if any(id(p) in trained for p in model.parameters()):
+                self._mode_event("train-in-evaluation", model, where, step)
+        return self.obs
+
+    def _trained_parameters(self) -> set[int]:
+        return {id(p) for optimizer in self.param_watch.optimizers for group in optimizer.param_groups for p in group["params"]}
+
+    def _mode_event(self, kind: str, model: nn.Module, where: Location | None, step: int) -> None:
         """Note a model in the wrong mode, once per kind and model (an evaluation loop repeats it every batch)."""
         key = (kind, id(model))
         if key in self._mode_events or where is None:
@@ -184,7 +199,7 @@ class Recorder:
         self._mode_events.add(key)
         layers = mode_sensitive_layers(model)
         if layers:
-            self.obs.mode_events.append(ModeEvent(kind, type(model).__name__, where, self.step, layers))
+            self.obs.mode_events.append(ModeEvent(kind, type(model).__name__, where, step, layers))
 
     def _step_replay(self) -> Replay | None:
         """This step's model call and loss call, connected (the loss that was backpropagated when there are several)."""
@@ -223,17 +238,17 @@ class Recorder:
             record.loss = sum(self._backward) / len(self._backward)
         if self._input is not None:
             record.input = summarize_input(self._input)
-            stamp = self._input_stamp
+            stamp, seen = self._input_stamp, fingerprint(self._input)
             if self._previous is not None:
                 previous, previous_stamp = self._previous
-                record.input_repeated = previous.shape == self._input.shape and bool(torch.equal(previous, self._input.detach()))
+                record.input_repeated = seen == previous
                 record.fresh_loader_batch = stamp[0] != previous_stamp[0]
                 record.same_loader_pass = stamp[1] == previous_stamp[1]
             else:
                 record.fresh_loader_batch = stamp[0] > 0
-            self._previous = (self._input.detach().clone(), stamp)
-        if self._losses:
-            record.target = summarize_target(self._losses[-1].target, self._losses[-1].name)
+            self._previous = (seen, stamp)
+        if self._losses:  # all of the step's targets: a GAN's ones and zeros are two labels, not one
+            record.target = merge_targets([summarize_target(loss.target, loss.name) for loss in self._losses])
         self._mode_in_training()
         if self.obs.model_call is None and self._calls:  # no replayable loss: the first training call is the model's
             self.obs.model_call = self._calls[0].where
@@ -249,8 +264,8 @@ class Recorder:
         in_eval = [call for call in self._calls if not call.training]
         if not in_eval:
             return
-        trained = {id(p) for optimizer in self.param_watch.optimizers for group in optimizer.param_groups for p in group["params"]}
+        trained = self._trained_parameters()
         for call in in_eval:
             if any(id(p) in trained for p in call.module.parameters()):
-                self._mode_event("eval-in-training", call.module, call.where)
+                self._mode_event("eval-in-training", call.module, call.where, self.step)
 

@@ -10,6 +10,7 @@ dropped with ``--quiet``. No torch here: the parent only waits.
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
 import signal
 import subprocess
@@ -17,7 +18,6 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -31,11 +31,8 @@ GRACE_SECONDS = 120.0  # time for the experiments and checks after the script st
 TAIL_LINES = 20
 
 
-@dataclass(frozen=True)
 class RunFailed(Exception):
-    """The child produced no report; ``message`` is one line for the user."""
-
-    message: str
+    """The child produced no report; the message is one line for the user."""
 
 
 def run_script(script: str, args: list[str], *, steps: int, timeout: float, quiet: bool, console: Console) -> DoctorReport:
@@ -49,7 +46,7 @@ def run_script(script: str, args: list[str], *, steps: int, timeout: float, quie
                                    pass_fds=(progress_write,), start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         os.close(progress_write)
         tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
-        with _progress(console, steps) as advance:
+        with _ProgressBar(console, steps) as advance:
             pumps = [
                 threading.Thread(target=_pump_output, args=(process.stdout, console, quiet, tail), daemon=True),
                 threading.Thread(target=_pump_progress, args=(os.fdopen(progress_read), advance), daemon=True),
@@ -59,16 +56,26 @@ def run_script(script: str, args: list[str], *, steps: int, timeout: float, quie
             try:
                 process.wait(timeout=timeout + GRACE_SECONDS)
             except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+                _kill(process)
                 raise RunFailed(f"{script} did not stop within {timeout + GRACE_SECONDS:g} s and was killed") from None
+            except BaseException:  # Ctrl-C: the child has its own session, so it would not get the signal
+                _kill(process)
+                raise
             finally:
                 for pump in pumps:
                     pump.join(timeout=5)
         if not result.exists():
-            last = next((line for line in reversed(tail) if line.strip()), "")
-            raise RunFailed(f"the doctor's child process for {script} ended with code {process.returncode} and no report" + (f": {last.strip()}" if last else ""))
+            last = next((line.strip() for line in reversed(tail) if line.strip()), "")
+            ending = f"the doctor's child process for {script} ended with code {process.returncode} and no report"
+            raise RunFailed(f"{ending}: {last}" if last else ending)
         return DoctorReport.from_json(result.read_text(encoding="utf-8"))
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    """End the child and everything it started (DataLoader workers): its whole process group."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def _pump_output(stream: IO[bytes] | None, console: Console, quiet: bool, tail: collections.deque[str]) -> None:
@@ -87,7 +94,7 @@ def _pump_progress(stream: IO[str], advance: Callable[[int], None]) -> None:
             advance(int(line.split()[0]))
 
 
-class _progress:
+class _ProgressBar:
     """A rich progress bar of optimizer steps on the console (nothing when it is not a terminal)."""
 
     def __init__(self, console: Console, steps: int) -> None:

@@ -70,6 +70,14 @@ def channel_axis(shape: tuple[int, ...]) -> int | None:
 
 
 @torch.no_grad()
+def fingerprint(tensor: torch.Tensor) -> tuple[Any, ...]:
+    """Enough of a tensor to tell whether the next batch is the same one, without keeping a copy of it."""
+    flat = tensor.detach().reshape(-1)
+    values = flat.double()
+    return (tuple(tensor.shape), tensor.dtype, float(values.sum()), float((values * values).sum()), tuple(flat[:16].tolist()))
+
+
+@torch.no_grad()
 def summarize_input(tensor: torch.Tensor) -> InputSummary:
     shape = tuple(tensor.shape)
     floating = tensor.is_floating_point()
@@ -102,6 +110,18 @@ def summarize_target(target: torch.Tensor, function: str) -> TargetSummary:
         values, counts = torch.unique(flat, return_counts=True)
         summary.labels = {int(v): int(c) for v, c in zip(values.tolist(), counts.tolist())}
     return summary
+
+
+def merge_targets(summaries: list[TargetSummary]) -> TargetSummary:
+    """One step's targets as one: the first one's shape and dtype, finite if all are, the labels of all that have labels."""
+    merged = TargetSummary(summaries[0].dtype, summaries[0].shape, all(s.finite for s in summaries))
+    labelled = [s.labels for s in summaries if s.labels is not None]
+    if labelled:
+        merged.labels = {}
+        for labels in labelled:
+            for label, count in labels.items():
+                merged.labels[label] = merged.labels.get(label, 0) + count
+    return merged
 
 
 @torch.no_grad()

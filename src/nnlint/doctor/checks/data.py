@@ -103,7 +103,8 @@ def _repeated(obs: Observations, where: Location) -> list[Diagnostic]:
     stale = [s.index for s in steps if s.input_repeated and not s.fresh_loader_batch]
     duplicated = [s.index for s in steps if s.input_repeated and s.fresh_loader_batch and s.same_loader_pass]
     if stale:
-        return [finding("ND106", f"the model received the same batch again in {len(stale)} of {len(steps)} steps while the DataLoader yielded no new batch", where,
+        return [finding("ND106", f"the model received the same batch again in {len(stale)} of {len(steps)} steps "
+                        "while the DataLoader yielded no new batch", where,
                         "iterate the loader inside the training loop (for x, y in loader) instead of reusing next(iter(loader))")]
     if duplicated:
         return [finding("ND106", f"the DataLoader returned the same batch twice in a row in {len(duplicated)} of {len(steps)} steps", where,

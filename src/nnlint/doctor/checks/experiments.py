@@ -24,7 +24,7 @@ def check(obs: Observations, found: frozenset[str]) -> list[Diagnostic]:
             f"{number(overfit.final)} with the real inputs and {number(overfit.zeroed_curve[-1])} with the inputs zeroed "
             f"(tolerance {IGNORES_INPUT_TOLERANCE:.1%}): the output does not depend on the input",
             where, "check forward(): the input may be replaced, overwritten or disconnected from the output"))
-    elif overfit is not None and not overfit.passed and not _explained(found, _EXPLAINS_OVERFIT):
+    elif overfit is not None and not overfit.passed and not overfit.still_falling and not _explained(found, _EXPLAINS_OVERFIT):
         accuracy = f", accuracy {overfit.accuracy:.0%}" if overfit.accuracy is not None else ""
         ending = "became NaN/Inf" if not math.isfinite(overfit.final) else f"only reached {number(overfit.final)}"
         diagnostics.append(finding(

@@ -64,7 +64,8 @@ def _depth_ratio(obs: Observations, where: Location) -> list[Diagnostic]:
         return []
     first, last = layers[0], layers[-1]
     ratio = (first.relative_grad or 0) / (last.relative_grad or 1)
-    detail = f"||g||/||w|| of the first layer {first.label} is {number(first.relative_grad or 0)} and of the last layer {last.label} {number(last.relative_grad or 0)} (ratio {number(ratio)})"
+    detail = (f"||g||/||w|| of the first layer {first.label} is {number(first.relative_grad or 0)} "
+              f"and of the last layer {last.label} {number(last.relative_grad or 0)} (ratio {number(ratio)})")
     if ratio < 1 / GRADIENT_RATIO_LIMIT:
         return [finding("ND144", f"vanishing gradients at step 0: {detail}, below 1/{GRADIENT_RATIO_LIMIT:g}", where,
                         "use ReLU-family activations, He/Xavier initialisation, normalisation layers or residual connections")]

@@ -26,14 +26,16 @@ def check(obs: Observations, found: frozenset[str]) -> list[Diagnostic]:
         ratio = statistics.median(per_step)
         scheduled = len({round(lr, 12) for lr in group.lrs}) > 1
         if ratio > high:
-            verdict, advice = f"more than {UPDATE_REPORT_FACTOR:g}x above {UPDATE_RATIO_BAND[1]:g}: the learning rate is too high", "divide the learning rate by 10 (or more) until the ratio is near 1e-3"
+            verdict = f"more than {UPDATE_REPORT_FACTOR:g}x above {UPDATE_RATIO_BAND[1]:g}: the learning rate is too high"
+            advice = "divide the learning rate by 10 (or more) until the ratio is near 1e-3"
         elif ratio < low and not scheduled and "ND144" not in found:  # vanishing gradients explain tiny updates
-            verdict, advice = f"more than {UPDATE_REPORT_FACTOR:g}x below {UPDATE_RATIO_BAND[0]:g}: the learning rate is too low", "multiply the learning rate by 10 until the ratio is near 1e-3"
+            verdict = f"more than {UPDATE_REPORT_FACTOR:g}x below {UPDATE_RATIO_BAND[0]:g}: the learning rate is too low"
+            advice = "multiply the learning rate by 10 until the ratio is near 1e-3"
         else:
             continue
         per_layer = ", ".join(f"{layer.label} {number(statistics.median(_finite(layer.update_ratios) or [math.nan]))}" for layer in layers[:6])
-        diagnostics.append(finding("ND161", f"median update/weight ratio {number(ratio)} for {_describe(group)} over the last {len(per_step)} steps is {verdict} "
-                                   "(target about 1e-3)", where, advice, notes=[f"median per layer: {per_layer}"]))
+        message = f"median update/weight ratio {number(ratio)} for {_describe(group)} over the last {len(per_step)} steps is {verdict} (target about 1e-3)"
+        diagnostics.append(finding("ND161", message, where, advice, notes=[f"median per layer: {per_layer}"]))
     return diagnostics
 
 

@@ -1,0 +1,98 @@
+"""The training doctor's own cost: steps/s of a healthy model with and without the doctor's hooks.
+
+Not a timed test: run it and read the numbers.
+
+    python benchmarks/doctor_overhead.py [--steps 200] [--threads 1] [--device cuda]
+
+Each model trains the same number of steps three ways: plainly, under the
+doctor's hooks (global module hooks, optimizer step hooks, the torch-function
+mode and the DataLoader wrapper), and, once, the doctor's work after the run
+(experiments on copies, then the checks).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import time
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from nnlint.doctor.conclude import conclude
+from nnlint.doctor.observations import Observations
+from nnlint.doctor.recorder import DoctorStop, Recorder
+from nnlint.doctor.session import Session
+
+Step = Callable[[], None]
+
+
+def mlp() -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
+    return nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10)), torch.randn(128, 64), torch.randint(0, 10, (128,))
+
+
+def cnn() -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
+    model = nn.Sequential(
+        nn.Conv2d(3, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Dropout(0.1), nn.Linear(32 * 8 * 8, 10),
+    )
+    return model, torch.randn(64, 3, 32, 32), torch.randint(0, 10, (64,))
+
+
+def training_step(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, device: str) -> Step:
+    model, inputs, targets = model.to(device), inputs.to(device), targets.to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step() -> None:
+        loss = loss_fn(model(inputs), targets)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    return step
+
+
+def steps_per_second(step: Step, steps: int, device: str) -> float:
+    started = time.perf_counter()
+    for _ in range(steps):
+        step()
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+    return steps / (time.perf_counter() - started)
+
+
+def measure(name: str, build: Callable[[], tuple[nn.Module, torch.Tensor, torch.Tensor]], steps: int, device: str) -> None:
+    torch.manual_seed(0)
+    step = training_step(*build(), device)
+    step()  # warm-up
+    plain = steps_per_second(step, steps, device)
+    recorder = Recorder(Observations(script="benchmark"), max_steps=steps + 1)
+    with Session(recorder, block_saves=True):
+        hooked = steps_per_second(step, steps, device)
+        with contextlib.suppress(DoctorStop):  # the step that reaches the limit stops, as in a real run
+            step()
+    started = time.perf_counter()
+    report = conclude(recorder, stopped="benchmark", seconds=0.0)
+    after = time.perf_counter() - started
+    print(f"{name:<5} plain {plain:8.1f} steps/s   hooked {hooked:8.1f} steps/s   overhead x{plain / hooked:.2f}   "
+          f"experiments+checks {after:.1f} s   findings {[d.code for d in report.diagnostics]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    parser.add_argument("--device", default="cpu", help="where the models train (default: cpu)")
+    options = parser.parse_args()
+    if options.threads:
+        torch.set_num_threads(options.threads)
+    print(f"torch {torch.__version__} on {options.device}, {torch.get_num_threads()} thread(s), {options.steps} steps per measurement")
+    measure("mlp", mlp, options.steps, options.device)
+    measure("cnn", cnn, max(options.steps // 5, 10), options.device)
+
+
+if __name__ == "__main__":
+    main()
