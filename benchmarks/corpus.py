@@ -21,7 +21,6 @@ From Python::
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
@@ -72,9 +71,8 @@ def _pip_download(name: str, version: str, dest: Path, binary: bool) -> Optional
         "--only-binary" if binary else "--no-binary", ":all:",
         f"{name}=={version}", "-d", str(dest),
     ]
-    if not binary:
-        # An sdist must not be built (that would run its setup.py and fetch build deps).
-        cmd.insert(cmd.index("--no-deps") + 1, "--no-build-isolation")
+    # An sdist is not built, but pip prepares its metadata in an isolated build
+    # environment (build requirements come from PyPI too).
     proc = subprocess.run(cmd, capture_output=True, text=True)
     found = _find_dist(dest, name, version)  # also there when pip said "already downloaded"
     if found is None:

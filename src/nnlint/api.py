@@ -1,4 +1,7 @@
-"""``check_source`` and ``check_paths``: the static half from Python (editors, notebooks, tests)."""
+"""``check_source`` and ``check_paths``: the static half from Python (editors, notebooks, tests).
+
+Both return ``Diagnostics``, a list of ``Diagnostic`` that Jupyter and rich show as a table.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +9,19 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from nnlint.config import Settings, find_config, load_settings
-from nnlint.diagnostic import Diagnostic
 from nnlint.discovery import discover
 from nnlint.engine import check_files, check_text
+from nnlint.results import Diagnostics
 
 
-def check_source(text: str, path: str = "<string>", *, settings: Settings | None = None) -> list[Diagnostic]:
+def check_source(text: str, path: str = "<string>", *, settings: Settings | None = None) -> Diagnostics:
     """Check one program given as text; ``path`` names it in diagnostics and finds sibling modules."""
     real = Path(path) if Path(path).exists() else None
-    return check_text(text, path, settings or Settings(), path=real).diagnostics
+    return Diagnostics(check_text(text, path, settings or Settings(), path=real).diagnostics)
 
 
-def check_paths(paths: Sequence[str], *, config: str | Path | None = None, jobs: int | None = 1) -> list[Diagnostic]:
+def check_paths(paths: Sequence[str], *, config: str | Path | None = None, jobs: int | None = 1) -> Diagnostics:
     """Check files, directories or globs; ``config`` is a pyproject.toml (default: the nearest one)."""
     settings = load_settings(Path(config) if config else find_config(Path(paths[0]) if paths else Path(".")))
     found = discover(paths, settings.exclude, settings.root)
-    return [d for result in check_files(found.files, settings, jobs) for d in result.diagnostics]
+    return Diagnostics(d for result in check_files(found.files, settings, jobs) for d in result.diagnostics)

@@ -18,7 +18,7 @@ from typing import TextIO
 from nnlint.diagnostic import Applicability, Diagnostic
 from nnlint.config import Settings
 from nnlint.engine import FileResult, check_files
-from nnlint.fixes import apply_edits, write_atomically
+from nnlint.fixes import apply_edits, python_lines, write_atomically
 
 
 @dataclass
@@ -53,7 +53,7 @@ def apply_fixes(results: Sequence[FileResult], *, unsafe: bool, diff: TextIO | N
             outcome.errors.append(f"{result.path}: the fixes would not parse; nothing was changed (please report this)")
             continue
         if diff is not None:
-            diff.writelines(difflib.unified_diff(result.text.splitlines(True), new_text.splitlines(True), f"a/{result.path.lstrip('/')}", f"b/{result.path.lstrip('/')}"))
+            diff.writelines(difflib.unified_diff(python_lines(result.text, True), python_lines(new_text, True), f"a/{result.path.lstrip('/')}", f"b/{result.path.lstrip('/')}"))
         else:
             try:
                 write_atomically(Path(result.path), new_text, result.encoding)

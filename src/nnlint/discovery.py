@@ -16,9 +16,10 @@ from pathlib import Path
 
 SKIPPED_DIRECTORIES = frozenset(
     (".git", ".hg", ".svn", ".venv", "venv", "env", ".env", "build", "dist", "__pycache__", "node_modules",
-     ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox", ".nox", ".nnlint_cache", ".eggs", "site-packages")
+     ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox", ".nox", ".nnlint_cache", ".eggs", "site-packages",
+     ".ipynb_checkpoints")
 )
-SOURCE_SUFFIXES = (".py",)
+SOURCE_SUFFIXES = (".py", ".ipynb")  # a notebook's code cells are checked as one program (nnlint.notebooks)
 
 
 @dataclass

@@ -22,7 +22,8 @@ from nnlint.analysis.project import Project
 from nnlint.cache import ResultCache, settings_key
 from nnlint.config import Settings
 from nnlint.diagnostic import Diagnostic, Range, Severity
-from nnlint.fixes import text_edits
+from nnlint.fixes import python_lines, text_edits
+from nnlint.notebooks import is_notebook, read_notebook
 from nnlint.parsing import python_syntax_problem, syntax_error
 from nnlint.registry import all_rules, select_codes
 from nnlint.rule import Rule
@@ -110,7 +111,7 @@ def _diagnostics(rules: list[Rule], context: FileContext, settings: Settings) ->
     if not reported:
         return []
     module, text, shown_as, positions = context.module, context.text, context.display_path, context.positions
-    lines = text.splitlines()
+    lines = python_lines(text)  # not str.splitlines: see nnlint.fixes.python_lines
     suppressions = parse_suppressions(text)
     found = []
     for rule, report in reported:
@@ -147,20 +148,25 @@ def check_file(path: str, settings: Settings, cache_directory: str | None = None
         _worker_project = Project()
     try:
         source = read_source(Path(path), path)
+        notebook = read_notebook(source.text, path) if is_notebook(path) else None
     except UnreadableSource as error:
         return FileResult(path, errors=[str(error)])
     cache = _cache_for(cache_directory, settings)
     cached = cache.load(path, source.data) if cache else None
     if cached is not None:
-        return FileResult(path, cached, text=source.text, encoding=source.encoding)
+        return FileResult(path, cached, text=source.text if cached else None, encoding=source.encoding)
     _worker_project.touched.clear()
     try:
-        result = check_text(source.text, path, settings, path=Path(path), project=_worker_project)
+        result = check_text(source.text if notebook is None else notebook.program, path, settings, path=Path(path), project=_worker_project)
+        if notebook is not None:  # positions in the .ipynb file, and its text for the reporters
+            result.diagnostics, result.text = notebook.to_file(result.diagnostics), source.text
     except Exception as error:  # noqa: BLE001 - an internal bug on one file must not stop the run
         return FileResult(path, errors=[f"{path}: internal error ({type(error).__name__}: {error}); please report it"], text=source.text)
     result.encoding = source.encoding
     if cache and not result.errors:
         cache.store(path, source.data, result.diagnostics, _worker_project.touched - {Path(path).resolve()})
+    if not result.diagnostics:
+        result.text = None  # only files with findings need their text (frames, fixes): keeps big runs small
     return result
 
 

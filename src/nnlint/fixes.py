@@ -9,6 +9,7 @@ failing disk leaves the original untouched.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -18,6 +19,21 @@ import libcst as cst
 from nnlint.diagnostic import Edit, Fix, Position, Range
 from nnlint.positions import NodePositions
 from nnlint.rule import PendingFix
+
+#: Python's own line breaks, the ones LibCST and Diagnostic positions count. ``str.splitlines``
+#: also breaks at form feeds, \x0b, \x1c-\x1e, \x85, U+2028 and U+2029, so an edit placed
+#: with it lands lines away from its target (found by tests/test_fuzz.py; see python_lines).
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def python_lines(text: str, keepends: bool = False) -> list[str]:
+    """``text`` split at Python's line breaks only (``str.splitlines`` semantics otherwise)."""
+    if not keepends:
+        lines = _LINE_BREAK.split(text)
+        return lines[:-1] if lines and lines[-1] == "" else lines
+    ends = [match.end() for match in _LINE_BREAK.finditer(text)]
+    starts = [0, *ends]
+    return [text[start:end] for start, end in zip(starts, [*ends, len(text)]) if start < end]
 
 
 def text_edits(pending: PendingFix, module: cst.Module, positions: NodePositions, lines: list[str]) -> Fix | None:
@@ -51,7 +67,7 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
 
 def _line_offsets(text: str) -> list[int]:
     offsets = [0]
-    for line in text.splitlines(keepends=True):
+    for line in python_lines(text, keepends=True):
         offsets.append(offsets[-1] + len(line))
     return offsets
 

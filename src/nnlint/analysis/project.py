@@ -10,6 +10,7 @@ to return logits in train.py.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -20,6 +21,7 @@ from nnlint.analysis.imports import ImportMap
 from nnlint.parsing import parse_checked
 from nnlint.analysis.syntax import body_statements, small_statements
 
+MAX_CACHED_MODULES = 48
 _ROOT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg")
 
 
@@ -135,14 +137,14 @@ class ModuleInfo:
 class Project:
     """Loads project modules by dotted name, relative to the directories of checked files."""
 
-    cache: dict[Path, ModuleInfo | None] = field(default_factory=dict)
+    cache: OrderedDict[Path, ModuleInfo | None] = field(default_factory=OrderedDict)  # least recently used first
     touched: set[Path] = field(default_factory=set)  # other files read since the last reset (cache dependencies)
 
     def module_for(self, path: Path | None, module: cst.Module) -> ModuleInfo:
         key, package = module_name_for(path) if path is not None else ("<stdin>", None)
         info = ModuleInfo(key, path, module, package, self)
         if path is not None:
-            self.cache[path.resolve()] = info
+            self._remember(path.resolve(), info)
         return info
 
     def find_class(self, qualname: str, near: ModuleInfo) -> ClassInfo | None:
@@ -168,17 +170,26 @@ class Project:
     def _load(self, path: Path) -> ModuleInfo | None:
         resolved = path.resolve()
         self.touched.add(resolved)
-        if resolved not in self.cache:
+        if resolved in self.cache:
+            self.cache.move_to_end(resolved)
+        else:
             try:
                 text = resolved.read_bytes().decode("utf-8-sig")
             except (OSError, UnicodeDecodeError):
                 text = None
             tree = parse_checked(text) if text is not None else None
             if tree is None:
-                self.cache[resolved] = None
+                self._remember(resolved, None)
             else:
                 self.module_for(resolved, tree)
-        return self.cache[resolved]
+        return self.cache.get(resolved)
+
+    def _remember(self, path: Path, info: ModuleInfo | None) -> None:
+        """Keep a bounded number of parsed modules: a worker that checks thousands of files must not hold them all."""
+        self.cache[path] = info
+        self.cache.move_to_end(path)
+        while len(self.cache) > MAX_CACHED_MODULES:
+            self.cache.popitem(last=False)
 
 
 _EXTERNAL = frozenset(("torch", "torchvision", "numpy", "sklearn", "timm", "transformers", "lightning", "pytorch_lightning", "os", "sys"))

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol, TextIO
 
 from nnlint.diagnostic import Diagnostic
-from nnlint.reporters import concise, full, json_lsp
+from nnlint.reporters import concise, full, github, json_lsp, junit, sarif
 from nnlint.reporters.color import use_color
 from nnlint.reporters.report import Report
 
@@ -26,6 +26,9 @@ _WRITERS: Mapping[str, Writer] = {
     "full": full.write,
     "concise": concise.write,
     "json": json_lsp.write,
+    "sarif": sarif.write,
+    "github": github.write,
+    "junit": junit.write,
 }
 
 FORMATS: tuple[str, ...] = tuple(_WRITERS)

@@ -115,6 +115,14 @@ class EvalWithoutEvalMode(Rule):
         Valid("""
             import torch
             import torch.nn as nn
+            model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Linear(8, 2))
+            model.eval()  # frozen BatchNorm statistics while fine-tuning, on purpose
+            for x, y in train_loader:
+                loss_fn(model(x), y).backward()
+        """, why="eval mode before training throughout is deliberate (frozen BatchNorm)"),
+        Valid("""
+            import torch
+            import torch.nn as nn
             model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.1), nn.Linear(8, 2))
             model.eval()
             def evaluate(loader):
@@ -223,9 +231,10 @@ class EvalWithoutEvalMode(Rule):
             model = model_call_target(call, self.context, env)
             if model is None or model in reported:
                 continue
-            modes = env.modes.get(model)
-            wrong = Mode.EVAL if trains else Mode.TRAIN
-            if modes is None or wrong not in modes or (not trains and modes != {Mode.TRAIN}):
+            # training: only the mixed case (eval for validation leaks into the next epoch) — a model put in
+            # eval mode on purpose before training (frozen BatchNorm) is {EVAL} throughout and stays silent
+            expected = {Mode.TRAIN, Mode.EVAL} if trains else {Mode.TRAIN}
+            if env.modes.get(model) != expected:
                 continue
             layers, known = mode_dependent_layers(model)
             if known and not layers:

@@ -1,0 +1,582 @@
+"""What the loss rules share: which call is a loss, and what a tensor went through last.
+
+``loss_call`` recognises ``nn.CrossEntropyLoss()(...)``, ``F.cross_entropy(...)``
+and the BCE pair, whatever the loss object is named. ``final_steps`` reads an
+expression backwards — through names assigned in straight-line code, tensor
+methods, functional activations, layer objects, ``nn.Sequential`` and the
+``forward()`` of the project's modules — until the layer that makes the scores
+(a ``Linear``/``Conv``) or the point where nothing more is known. Rules ask
+"is the last thing a ReLU?", "how many outputs has the head?" of that chain.
+A name assigned in a branch, a loop's earlier iteration or a comprehension is
+not followed: the chain then just ends (unknown), and rules stay silent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import libcst as cst
+
+from nnlint.analysis import syntax
+from nnlint.analysis.context import FileContext
+from nnlint.analysis.env import Env
+from nnlint.analysis.interpreter import interpreter_for
+from nnlint.analysis.project import ModuleInfo
+from nnlint.analysis.training import is_model
+from nnlint.analysis.values import LOGIT_LAYERS, PASSTHROUGH_LAYERS, UNKNOWN, Instance, Kind, Tensor, Value, is_classifier_factory, short
+from nnlint.diagnostic import Applicability
+from nnlint.rule import PendingFix
+
+CROSS_ENTROPY, BCE, BCE_WITH_LOGITS = "cross-entropy", "bce", "bce-with-logits"
+_LOSSES = {
+    "torch.nn.CrossEntropyLoss": (CROSS_ENTROPY, "CrossEntropyLoss"),
+    "torch.nn.modules.loss.CrossEntropyLoss": (CROSS_ENTROPY, "CrossEntropyLoss"),
+    "torch.nn.functional.cross_entropy": (CROSS_ENTROPY, "F.cross_entropy"),
+    "torch.nn.BCELoss": (BCE, "BCELoss"),
+    "torch.nn.modules.loss.BCELoss": (BCE, "BCELoss"),
+    "torch.nn.functional.binary_cross_entropy": (BCE, "F.binary_cross_entropy"),
+    "torch.nn.BCEWithLogitsLoss": (BCE_WITH_LOGITS, "BCEWithLogitsLoss"),
+    "torch.nn.modules.loss.BCEWithLogitsLoss": (BCE_WITH_LOGITS, "BCEWithLogitsLoss"),
+    "torch.nn.functional.binary_cross_entropy_with_logits": (BCE_WITH_LOGITS, "F.binary_cross_entropy_with_logits"),
+}
+
+#: element-wise activations, as layer classes, functions and tensor methods -> one name
+ACTIVATIONS: dict[str, str] = {}
+for _name, _layer, _functions in (
+    ("relu", "ReLU", ("torch.relu", "torch.nn.functional.relu")),
+    ("relu6", "ReLU6", ("torch.nn.functional.relu6",)),
+    ("sigmoid", "Sigmoid", ("torch.sigmoid", "torch.nn.functional.sigmoid", "torch.special.expit")),
+    ("tanh", "Tanh", ("torch.tanh", "torch.nn.functional.tanh")),
+    ("hardtanh", "Hardtanh", ("torch.nn.functional.hardtanh",)),
+    ("hardsigmoid", "Hardsigmoid", ("torch.nn.functional.hardsigmoid",)),
+    ("softsign", "Softsign", ("torch.nn.functional.softsign",)),
+    ("softplus", "Softplus", ("torch.nn.functional.softplus",)),
+    ("gelu", "GELU", ("torch.nn.functional.gelu",)),
+    ("silu", "SiLU", ("torch.nn.functional.silu",)),
+    ("elu", "ELU", ("torch.nn.functional.elu",)),
+    ("leaky_relu", "LeakyReLU", ("torch.nn.functional.leaky_relu",)),
+    ("softmax", "Softmax", ("torch.softmax", "torch.nn.functional.softmax", "torch.special.softmax")),
+    ("log_softmax", "LogSoftmax", ("torch.log_softmax", "torch.nn.functional.log_softmax", "torch.special.log_softmax")),
+):
+    ACTIVATIONS.update({f"torch.nn.{_layer}": _name, f".{_name}": _name, **dict.fromkeys(_functions, _name)})
+_DROPOUT_FUNCTIONS = frozenset(f"torch.nn.functional.{name}" for name in ("dropout", "dropout1d", "dropout2d", "alpha_dropout"))
+#: tensor methods that change neither values nor shape / only the shape
+NEUTRAL_METHODS = frozenset(("float", "double", "half", "to", "cpu", "cuda", "contiguous", "clone", "detach"))
+RESHAPE_METHODS = frozenset(("view", "reshape", "squeeze", "unsqueeze", "flatten", "permute", "transpose", "view_as", "reshape_as"))
+_LOADERS = frozenset(("torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"))
+_LOOP_WRAPPERS = frozenset(("enumerate", "iter", "tqdm.tqdm", "tqdm.auto.tqdm", "tqdm.notebook.tqdm", "tqdm"))
+_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Module)
+_NESTED = (cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+_MAX_STEPS = 40
+#: the op of a step where a model whose layers are replaced from outside is called
+PATCHED = "<patched model>"
+
+
+@dataclass(frozen=True)
+class LossCall:
+    family: str  # CROSS_ENTROPY, BCE or BCE_WITH_LOGITS
+    shown: str  # how messages name it
+    input: cst.BaseExpression | None
+    constructor: cst.Call | None  # the loss object's constructor call, when it is in this file
+
+
+def loss_call(context: FileContext, node: cst.Call) -> LossCall | None:
+    """The loss ``node`` computes, if it is one of the cross-entropy family (memoised: several rules ask)."""
+    memo: dict[int, LossCall | None] = context.__dict__.setdefault("_loss_calls", {})
+    if id(node) not in memo:
+        memo[id(node)] = _loss_call(context, node)
+    return memo[id(node)]
+
+
+def _loss_call(context: FileContext, node: cst.Call) -> LossCall | None:
+    qualname = context.qualify(node.func)
+    constructor = None
+    if qualname not in _LOSSES:
+        if qualname is not None or not isinstance(node.func, (cst.Name, cst.Attribute, cst.Call)):
+            return None
+        callee = context.value(node.func)
+        if not isinstance(callee, Instance) or callee.qualname not in _LOSSES:
+            return None
+        qualname = callee.qualname
+        constructor = callee.call if callee.module_key == context.info.key else None
+    family, shown = _LOSSES[qualname]
+    return LossCall(family, shown, syntax.argument(node, 0, "input"), constructor)
+
+
+# --- what a tensor went through last -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """One operation on the way back from a value: a layer, a function, a tensor method or a model call."""
+
+    op: str  # "torch.nn.ReLU", "torch.sigmoid", ".view", or a model's qualified name
+    node: cst.Call  # the layer's constructor call, or the call that applies it
+    module_key: str
+    container: cst.Call | None = None  # the nn.Sequential(...) call that lists this layer
+    model: Instance | None = None  # set on the step of calling a whole model
+
+    @property
+    def activation(self) -> str | None:
+        return ACTIVATIONS.get(self.op)
+
+    @property
+    def neutral(self) -> bool:
+        return self.op in PASSTHROUGH_LAYERS or self.op in _DROPOUT_FUNCTIONS or (self.op.startswith(".") and self.op[1:] in NEUTRAL_METHODS)
+
+    @property
+    def reshape(self) -> bool:
+        return self.op.startswith(".") and self.op[1:] in RESHAPE_METHODS
+
+    @property
+    def makes_scores(self) -> bool:
+        return self.op in LOGIT_LAYERS or is_classifier_factory(self.op)
+
+
+@dataclass(frozen=True)
+class _Reader:
+    """How to read callees in one function or module (names are read through ``_reaching``)."""
+
+    module: ModuleInfo
+    value: Callable[[cst.BaseExpression], Value]
+    patched: frozenset[str] = frozenset()  # names whose attributes are assigned from outside (``model.fc = ...``)
+
+
+def final_steps(context: FileContext, expression: cst.BaseExpression) -> list[Step]:
+    """The operations ``expression`` went through, last first, as far as they are known."""
+    steps: list[Step] = []
+    _walk(expression, _chain_here(context), _Reader(context.info, context.value, _patched(context)), steps, 0)
+    return steps
+
+
+def _patched(context: FileContext) -> frozenset[str]:
+    """Names (other than ``self``) whose attributes this file assigns: ``model.fc = nn.Linear(512, 2)``
+    replaces a layer the interpreter still sees as built in ``__init__``. Once per file, on first use."""
+    memo = context.__dict__.get("_patched_names")
+    if memo is None:
+        found: set[str] = set()
+        pending: list[cst.BaseStatement] = list(context.module.body)
+        while pending:
+            batch = list(syntax.walk_statements(pending))
+            pending = [inner for statement in batch if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) for inner in syntax.body_statements(statement)]
+            for small in (small for statement in batch for small in syntax.small_statements(statement)):
+                targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [getattr(small, "target", None)]
+                found.update(t.value.value for t in targets if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name))
+        found.discard("self")
+        memo = context.__dict__["_patched_names"] = frozenset(found)
+    return memo
+
+
+def first_real_step(steps: list[Step], skip_reshapes: bool = False) -> Step | None:
+    """The first step that changes values (model calls, dropout, identity, dtype/device moves skipped)."""
+    for step in steps:
+        if step.model is not None or step.neutral or (skip_reshapes and step.reshape):
+            continue
+        return step
+    return None
+
+
+def model_step(steps: list[Step], skip_reshapes: bool = False) -> Step | None:
+    """The call of a whole model, when the value is that model's output (up to dtype/device moves)."""
+    for step in steps:
+        if step.neutral or (skip_reshapes and step.reshape):
+            continue
+        return step if step.model is not None else None
+    return None
+
+
+def _walk(expression: cst.BaseExpression, chain: _Chain | None, reader: _Reader, steps: list[Step], depth: int) -> None:
+    """Append what ``expression`` (read at the point ``chain`` describes) went through."""
+    while len(steps) < _MAX_STEPS and depth < 6:
+        if isinstance(expression, cst.Name):
+            found = _reaching(chain, expression.value) if chain else None
+            if found is None:
+                return
+            expression, chain = found
+            continue
+        if isinstance(expression, cst.Attribute) and expression.attr.value == "data":
+            expression = expression.value
+            continue
+        if not isinstance(expression, cst.Call) or syntax.has_star_args(expression):
+            return
+        key = reader.module.key
+        qualname = reader.module.qualify(expression.func)
+        if qualname in ACTIVATIONS or qualname in _DROPOUT_FUNCTIONS:
+            steps.append(Step(qualname, expression, key))
+            argument = syntax.argument(expression, 0, "input")
+            if argument is None:
+                return
+            expression = argument
+            continue
+        callee = reader.value(expression.func) if qualname is None else UNKNOWN
+        if isinstance(callee, Instance) and _base_of(expression.func) in reader.patched:
+            steps.append(Step(PATCHED, expression, key))  # what this model computes is not known
+            return
+        if isinstance(callee, Instance):
+            if not _instance(callee, expression, reader, steps, depth):
+                return
+            argument = syntax.argument(expression, 0)
+            if argument is None:
+                return
+            expression = argument
+            continue
+        method = syntax.method_name(expression) if qualname is None else None
+        if method is not None and (f".{method}" in ACTIVATIONS or method in NEUTRAL_METHODS or method in RESHAPE_METHODS):
+            steps.append(Step(f".{method}", expression, key))
+            assert isinstance(expression.func, cst.Attribute)
+            expression = expression.func.value
+            continue
+        return
+
+
+def _instance(instance: Instance, call: cst.Call, reader: _Reader, steps: list[Step], depth: int) -> bool:
+    """Add what calling ``instance`` does; True when the walk goes on with the call's argument."""
+    if instance.qualname in ACTIVATIONS or instance.qualname in PASSTHROUGH_LAYERS:
+        if instance.call is not None:
+            steps.append(Step(instance.qualname, instance.call, instance.module_key))
+        return instance.call is not None
+    if instance.qualname in LOGIT_LAYERS and instance.call is not None:
+        steps.append(Step(instance.qualname, instance.call, instance.module_key))
+        return False
+    if is_model(instance):
+        steps.append(Step(instance.qualname, call, reader.module.key, model=instance))
+    _inside(instance, steps, depth + 1)
+    return False
+
+
+def _inside(instance: Instance, steps: list[Step], depth: int) -> None:
+    """The steps inside a module object: its Sequential layers, or its forward's return value."""
+    if is_classifier_factory(instance.qualname) and instance.call is not None:
+        steps.append(Step(instance.qualname, instance.call, instance.module_key))
+    elif instance.qualname == "torch.nn.Sequential" and instance.layers and instance.call is not None:
+        for layer in reversed(instance.layers):
+            if not isinstance(layer, Instance) or layer.call is None:
+                return
+            if layer.qualname in ACTIVATIONS or layer.qualname in PASSTHROUGH_LAYERS or layer.qualname in LOGIT_LAYERS:
+                steps.append(Step(layer.qualname, layer.call, layer.module_key, container=instance.call))
+                if layer.qualname in LOGIT_LAYERS:
+                    return
+                continue
+            if depth < 6:
+                _inside(layer, steps, depth + 1)
+            return
+    elif instance.cls is not None and depth < 6:
+        _forward(instance, steps, depth)
+
+
+def _forward(instance: Instance, steps: list[Step], depth: int) -> None:
+    assert instance.cls is not None
+    forward = instance.cls.methods.get("forward")
+    if forward is None or not forward.params:
+        return
+    body = syntax.body_statements(forward.node.body)
+    returns = [small for statement in syntax.walk_statements(body) for small in syntax.small_statements(statement) if isinstance(small, cst.Return)]
+    last = syntax.small_statements(body[-1]) if body else []
+    if len(returns) != 1 or not last or last[-1] is not returns[0] or returns[0].value is None:
+        return  # one return, at the end of forward, or nothing is known
+    module = instance.cls.module
+    env = Env({forward.params[0]: instance})
+    chain: _Chain = [(body, len(body) - 1, forward.node)]
+    reader = _Reader(module, lambda node: interpreter_for(module).evaluate(node, env.copy()))
+    _walk(returns[0].value, chain, reader, steps, depth)
+
+
+# --- reaching definitions in straight-line code ------------------------------------------------------
+
+_Chain = list[tuple[list[cst.BaseStatement], int, cst.CSTNode]]  # (block, index of the statement, block's owner), innermost first
+
+
+def _chain_here(context: FileContext) -> _Chain | None:
+    ancestors = context.ancestors
+    if any(isinstance(node, _NESTED) for node in ancestors):
+        return None
+    chain: _Chain = []
+    for index in range(len(ancestors) - 1, 0, -1):
+        node, parent = ancestors[index], ancestors[index - 1]
+        if not isinstance(node, cst.BaseStatement) or not isinstance(parent, (cst.Module, cst.IndentedBlock)):
+            continue
+        owner = parent if isinstance(parent, cst.Module) else ancestors[index - 2]
+        block = list(parent.body)
+        position = next((i for i, statement in enumerate(block) if statement is node), None)
+        if position is None:
+            return None
+        chain.append((block, position, owner))
+        if isinstance(owner, _SCOPES):
+            break
+    return chain
+
+
+def _reaching(chain: _Chain, name: str) -> tuple[cst.BaseExpression, _Chain] | None:
+    """The expression last assigned to ``name`` before this point, if straight-line code says so, and
+    the point where it is evaluated (its own names are read there)."""
+    for level, (block, position, owner) in enumerate(chain):
+        for index in range(position - 1, -1, -1):
+            if _binds(block[index], name):
+                return _assigned(block[index], name, [(block, index, owner), *chain[level + 1:]])
+        if isinstance(owner, (cst.For, cst.While)) and _binds(owner, name):
+            return None  # the value may come from the previous iteration
+        if isinstance(owner, _SCOPES):
+            return None
+    return None
+
+
+def _assigned(statement: cst.BaseStatement, name: str, chain: _Chain) -> tuple[cst.BaseExpression, _Chain] | None:
+    if isinstance(statement, cst.With):
+        inner = syntax.body_statements(statement)
+        if any(name in _target_names(item.asname.name) for item in statement.items if item.asname):
+            return None
+        return _reaching([(inner, len(inner), statement), *chain], name)
+    for small in reversed(syntax.small_statements(statement)):
+        if name not in _bound_by(small):
+            continue
+        if isinstance(small, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == name for t in small.targets):
+            return small.value, chain
+        if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) and small.value is not None:
+            return small.value, chain
+        return None
+    return None
+
+
+def _binds(statement: cst.BaseStatement, name: str) -> bool:
+    for inner in syntax.walk_statements([statement]):
+        if isinstance(inner, (cst.FunctionDef, cst.ClassDef)):
+            bound = {inner.name.value}
+        elif isinstance(inner, cst.For):
+            bound = _target_names(inner.target)
+        elif isinstance(inner, cst.With):
+            bound = {target for item in inner.items if item.asname for target in _target_names(item.asname.name)}
+        else:
+            bound = {target for small in syntax.small_statements(inner) for target in _bound_by(small)}
+        if name in bound:
+            return True
+    return False
+
+
+def _bound_by(small: cst.BaseSmallStatement) -> set[str]:
+    if isinstance(small, cst.Assign):
+        return {name for target in small.targets for name in _target_names(target.target)}
+    if isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+        return _target_names(small.target)
+    if isinstance(small, cst.Import):
+        return {(syntax.dotted_name(a.asname.name) if a.asname else (syntax.dotted_name(a.name) or "").split(".")[0]) or "" for a in small.names}  # type: ignore[arg-type]
+    if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+        return {syntax.dotted_name(a.asname.name if a.asname else a.name) or "" for a in small.names}  # type: ignore[arg-type]
+    if isinstance(small, (cst.Global, cst.Nonlocal)):
+        return {item.name.value for item in small.names}
+    if isinstance(small, cst.Del):
+        return _target_names(small.target)
+    return set()
+
+
+def _target_names(target: cst.BaseExpression) -> set[str]:
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return {name for element in target.elements for name in _target_names(element.value)}
+    if isinstance(target, cst.StarredElement):
+        return _target_names(target.value)
+    return set()
+
+
+# --- loops over batches --------------------------------------------------------------------------
+
+
+def in_loader_loop(context: FileContext) -> bool:
+    """The innermost ``for`` around this point iterates a DataLoader (``enumerate``/``tqdm`` of one included)."""
+    loop = context.enclosing(cst.For, cst.FunctionDef, cst.ClassDef)
+    if not isinstance(loop, cst.For):
+        return False
+    iterable = loop.iter
+    while isinstance(iterable, cst.Call) and iterable.args and (
+        syntax.dotted_name(iterable.func) in ("enumerate", "iter") or context.qualify(iterable.func) in _LOOP_WRAPPERS
+    ):
+        iterable = iterable.args[0].value
+    interpreter = context.interpreter
+    value = interpreter.value(iterable, interpreter.env_before(loop, context.scope()))
+    if not isinstance(value, Instance) or value.qualname not in _LOADERS or value.call is None:
+        return False
+    batch_size = syntax.keyword(value.call, "batch_size")
+    return not (batch_size is not None and isinstance(batch_size.value, cst.Name) and batch_size.value.value == "None")  # no batching
+
+
+# --- fixes -----------------------------------------------------------------------------------------
+
+
+def remove_activation_fix(context: FileContext, loss_input: cst.BaseExpression | None, step: Step, title: str) -> PendingFix | None:
+    """Drop the final activation where that is one local edit: applied in the loss call itself, or the
+    last layer of an ``nn.Sequential(...)`` built in this file (unsafe: other code may use the model's output)."""
+    if step.module_key != context.info.key:
+        return None
+    if step.node is loss_input and step.container is None and (inner := _applied_to(step)) is not None:
+        return PendingFix(title, step.node, inner.with_changes(lpar=(), rpar=()), applicability=Applicability.UNSAFE)
+    container = step.container
+    if container is None or len(container.args) < 2 or container.args[-1].value is not step.node or syntax.has_star_args(container):
+        return None
+    args = list(container.args)
+    kept = args[-2].with_changes(comma=args[-1].comma)
+    new = container.with_changes(args=[*args[:-2], kept], lpar=(), rpar=())
+    text = _code_at_indentation(context, container, new)
+    return PendingFix(title, container, text, applicability=Applicability.UNSAFE) if text is not None else None
+
+
+def _code_at_indentation(context: FileContext, old: cst.Call, new: cst.Call) -> str | None:
+    """``new``'s source as it reads in place of ``old``: continuation lines indented like ``old``'s block."""
+    module = context.module
+    code = module.code_for_node(new)
+    if "\n" not in code and "\r" not in code:
+        return code
+    site = context.interpreter.calls.by_call.get(id(old))
+    indent = _indent_of(site[1], list(module.body), "", module.default_indent) if site is not None else None
+    if indent is None:
+        return None
+    line = cst.SimpleStatementLine([cst.Expr(new)])
+    body = [cst.If(cst.Name("True"), cst.IndentedBlock([line], indent=indent))] if indent else [line]
+    wrapper = module.with_changes(body=body, header=[], footer=[])
+    head = f"if True:{module.default_newline}{indent}" if indent else ""
+    generated = wrapper.code
+    return generated[len(head):].rstrip("\r\n") if generated.startswith(head) else None
+
+
+def _indent_of(target: cst.BaseStatement, statements: list[cst.BaseStatement], indent: str, unit: str) -> str | None:
+    """The indentation of the block that holds ``target`` (a search from the module down; run only for a fix)."""
+    for statement in statements:
+        if statement is target:
+            return indent
+        parts = [getattr(statement, field, None) for field in ("body", "orelse", "finalbody")]
+        parts += [*getattr(statement, "handlers", ()), *getattr(statement, "cases", ())]
+        for part in parts:
+            if isinstance(part, cst.If):  # elif: at the level of its if
+                found = _indent_of(target, [part], indent, unit)
+            else:
+                body = getattr(part, "body", None) if not isinstance(part, cst.IndentedBlock) else part
+                if not isinstance(body, cst.IndentedBlock):
+                    continue
+                found = _indent_of(target, list(body.body), indent + (body.indent if body.indent is not None else unit), unit)
+            if found is not None:
+                return found
+    return None
+
+
+def _applied_to(step: Step) -> cst.BaseExpression | None:
+    """``z`` in ``torch.sigmoid(z)`` / ``F.softmax(z, dim=1)`` / ``z.softmax(1)``."""
+    if step.op.startswith("."):
+        return step.node.func.value if isinstance(step.node.func, cst.Attribute) else None
+    return syntax.argument(step.node, 0, "input")
+
+
+# --- the head ----------------------------------------------------------------------------------------
+
+#: where a scoring layer's number of outputs is: (position, keyword)
+_OUTPUTS = {
+    "torch.nn.Linear": (1, "out_features"),
+    "torch.nn.LazyLinear": (0, "out_features"),
+    "torch.nn.Bilinear": (2, "out_features"),
+    **{f"torch.nn.Conv{d}d": (1, "out_channels") for d in (1, 2, 3)},
+    **{f"torch.nn.LazyConv{d}d": (0, "out_channels") for d in (1, 2, 3)},
+}
+
+
+def head_step(steps: list[Step]) -> Step | None:
+    """The scoring layer the value comes from, when only element-wise operations follow it."""
+    for step in steps:
+        if step.model is not None or step.neutral or step.activation is not None:
+            continue
+        return step if step.makes_scores else None
+    return None
+
+
+def head_outputs(step: Step) -> int | None:
+    """The literal number of outputs (features, channels, classes) of a scoring layer's constructor call."""
+    where = _OUTPUTS.get(step.op)
+    if where is not None:
+        found = syntax.argument(step.node, *where)
+    else:
+        found = getattr(syntax.keyword(step.node, "num_classes"), "value", None)
+    return found.evaluated_value if isinstance(found, cst.Integer) else None
+
+
+def functional_alias(context: FileContext) -> str | None:
+    """How this file can spell ``torch.nn.functional`` with a name imported at module level (``F``, ``torch.nn.functional``)."""
+    top = {name for statement in context.module.body for small in syntax.small_statements(statement) if isinstance(small, (cst.Import, cst.ImportFrom))
+           for name in _bound_by(small)}
+    spellings = {"torch.nn.functional": "", "torch.nn": ".functional", "torch": ".nn.functional"}
+    found = sorted((list(spellings).index(target), local + spellings[target])
+                   for local, target in context.info.imports.aliases.items() if target in spellings and local in top)
+    return found[0][1] if found else None
+
+
+_STEP_KINDS = {"softmax": Kind.PROBS, "log_softmax": Kind.LOG_PROBS, "sigmoid": Kind.SIGMOID}
+
+
+def kind_of(context: FileContext, expression: cst.BaseExpression) -> Tensor | None:
+    """What ``expression`` holds: the interpreter's answer, else the activation it went through last
+    (``x.softmax(1)`` on a tensor the interpreter knows nothing about)."""
+    value = context.value(expression)
+    if value is not UNKNOWN and not isinstance(value, Tensor):
+        return None
+    steps = final_steps(context, expression)
+    if any(step.op == PATCHED for step in steps):
+        return None
+    if not isinstance(value, Tensor):
+        step = first_real_step(steps, skip_reshapes=True)
+        if step is None or step.activation not in _STEP_KINDS:
+            return None
+        value = Tensor(_STEP_KINDS[step.activation], f"{step.op}()" if step.op.startswith(".") else short(step.op))
+    base = expression
+    while isinstance(base, cst.Call) and isinstance(base.func, cst.Attribute) and base.func.attr.value in NEUTRAL_METHODS | RESHAPE_METHODS:
+        base = base.func.value
+    return None if isinstance(base, cst.Name) and _mutated(context, base.value) else value
+
+
+_NOT_CHANGING_VALUES = frozenset(("requires_grad_", "retain_grad", "share_memory_", "detach_"))
+
+
+def _mutated(context: FileContext, name: str) -> bool:
+    """``name`` is changed in place somewhere in this scope (``p.clamp_(1e-6)``, ``p[p == 0] = eps``):
+    the interpreter does not follow that, so what it says about ``name`` is not sure. Run only before a report."""
+    scope = context.scope()
+    for call in syntax.calls_in(scope):
+        method = syntax.method_name(call)
+        if method and method.endswith("_") and not method.startswith("_") and method not in _NOT_CHANGING_VALUES:
+            assert isinstance(call.func, cst.Attribute)
+            if isinstance(call.func.value, cst.Name) and call.func.value.value == name:
+                return True
+    statements: list[cst.BaseStatement] = list(scope.body) if isinstance(scope, cst.Module) else syntax.body_statements(scope.body)
+    for statement in syntax.walk_statements(statements):
+        for small in syntax.small_statements(statement):
+            targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [getattr(small, "target", None)]
+            if any(isinstance(t, cst.Subscript) and isinstance(t.value, cst.Name) and t.value.value == name for t in targets):
+                return True
+    return False
+
+
+# --- predictions -----------------------------------------------------------------------------------
+
+
+def compared_in_loop(context: FileContext, name: str) -> bool:
+    """``name`` is compared for equality (``name == y``, ``name.eq(y)``) in the innermost loop: used as predictions."""
+    loop = context.enclosing(cst.For)
+    stack: list[cst.CSTNode] = [loop.body] if isinstance(loop, cst.For) else []
+    while stack:
+        current = stack.pop()
+        if compares(current, lambda operand: _base_of(operand) == name):
+            return True
+        stack.extend(syntax.children(current))
+    return False
+
+
+def compares(node: cst.CSTNode | None, is_operand: Callable[[cst.BaseExpression], bool]) -> bool:
+    """``a == b`` / ``a != b`` / ``a.eq(b)`` with an operand ``is_operand`` accepts."""
+    if isinstance(node, cst.Comparison) and len(node.comparisons) == 1 and isinstance(node.comparisons[0].operator, (cst.Equal, cst.NotEqual)):
+        return is_operand(node.left) or is_operand(node.comparisons[0].comparator)
+    if isinstance(node, cst.Call) and syntax.method_name(node) in ("eq", "ne") and isinstance(node.func, cst.Attribute):
+        return is_operand(node.func.value) or any(is_operand(arg.value) for arg in node.args)
+    return False
+
+
+def _base_of(expression: cst.BaseExpression) -> str | None:
+    """``pred`` in ``pred``, ``pred.cpu()``, ``pred.view(-1)``."""
+    while isinstance(expression, (cst.Call, cst.Attribute)):
+        expression = expression.func if isinstance(expression, cst.Call) else expression.value
+    return expression.value if isinstance(expression, cst.Name) else None

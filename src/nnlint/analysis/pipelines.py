@@ -1,0 +1,462 @@
+"""Facts about input pipelines and numbers that the data, preprocessing and numerics rules share.
+
+- ``ScopeIndex``: the statements of one scope in order, with the definitions of each
+  name, so that "the one assignment that reaches this use" is a look-up
+  (``reaching_value``) — built once per scope, on first use;
+- ``number``: a literal (or a name bound once to one, or simple arithmetic of those);
+- loaders: the ``DataLoader`` a ``for`` loop iterates, the names its batches bind, the
+  arguments of a constructor evaluated where that constructor runs;
+- transforms: a torchvision pipeline (``Compose`` and its nesting) as a flat list of steps.
+
+Everything answers ``None`` (or "not known") where it cannot be sure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from nnlint.analysis import syntax
+from nnlint.analysis.context import FileContext
+from nnlint.analysis.sites import Scope
+from nnlint.analysis.syntax import _blocks
+from nnlint.analysis.values import Instance, Value
+
+Where = tuple[Scope, cst.BaseStatement]
+
+LOADERS = frozenset(("torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"))
+_PASS_THROUGH = frozenset(("enumerate", "iter", "tqdm.tqdm", "tqdm.auto.tqdm", "tqdm.notebook.tqdm", "rich.progress.track"))
+#: methods that return the same tensor moved, cast or re-laid out without changing its values' meaning
+SAME_VALUES = frozenset(("to", "cuda", "cpu", "float", "double", "half", "bfloat16", "contiguous", "type"))
+EVAL_WORDS = frozenset(("val", "valid", "validation", "test", "testing", "eval", "evaluation", "dev", "holdout",
+                        "valset", "testset", "validset", "valdata", "testdata", "valds", "testds"))
+TRAIN_WORDS = frozenset(("train", "training", "trainset", "traindata", "trainds", "aug", "augment", "augmentation"))
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+# --- definitions in one scope -------------------------------------------------------------
+
+
+@dataclass
+class _Def:
+    index: int
+    statement: cst.BaseStatement
+    value: cst.BaseExpression | None  # set for ``name = value`` only
+
+
+@dataclass
+class ScopeIndex:
+    """The statements of a scope in source order, where each sits, and what assigns each name."""
+
+    statements: list[cst.BaseStatement] = field(default_factory=list)
+    position: dict[int, int] = field(default_factory=dict)  # id(statement) -> index
+    chains: dict[int, tuple[cst.BaseStatement, ...]] = field(default_factory=dict)  # enclosing compound statements
+    defs: dict[str, list[_Def]] = field(default_factory=dict)
+    mutations: dict[str, list[int]] = field(default_factory=dict)  # x[i] = ..., x.attr = ..., x.clamp_(...)
+    escaped: set[str] = field(default_factory=set)  # global / nonlocal
+
+    @classmethod
+    def of(cls, scope: Scope) -> ScopeIndex:
+        index = cls()
+        if isinstance(scope, cst.FunctionDef):
+            parameters = scope.params
+            for param in (*parameters.posonly_params, *parameters.params, *parameters.kwonly_params):
+                index._define(param.name.value, -1, scope, None)
+            for star in (parameters.star_arg, parameters.star_kwarg):
+                if isinstance(star, cst.Param):
+                    index._define(star.name.value, -1, scope, None)
+            index._walk(syntax.body_statements(scope.body), ())
+        else:
+            index._walk(list(scope.body), ())
+        return index
+
+    def _define(self, name: str, at: int, statement: cst.BaseStatement, value: cst.BaseExpression | None) -> None:
+        self.defs.setdefault(name, []).append(_Def(at, statement, value))
+
+    def _walk(self, statements: list[cst.BaseStatement], chain: tuple[cst.BaseStatement, ...]) -> None:
+        for statement in statements:
+            at = len(self.statements)
+            self.statements.append(statement)
+            self.position[id(statement)] = at
+            self.chains[id(statement)] = chain
+            self._record(statement, at)
+            if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+                continue
+            for block in _blocks(statement):
+                self._walk(block, (*chain, statement))
+
+    def _record(self, statement: cst.BaseStatement, at: int) -> None:
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            self._define(statement.name.value, at, statement, None)
+        elif isinstance(statement, cst.For):
+            self._bind_all(statement.target, at, statement)
+        elif isinstance(statement, cst.With):
+            for item in statement.items:
+                if item.asname is not None:
+                    self._bind_all(item.asname.name, at, statement)
+        elif isinstance(statement, (cst.Try, cst.TryStar)):
+            for handler in statement.handlers:
+                if handler.name is not None:
+                    self._bind_all(handler.name.name, at, statement)
+        for small in syntax.small_statements(statement):
+            self._record_small(small, at, statement)
+
+    def _record_small(self, small: cst.BaseSmallStatement, at: int, statement: cst.BaseStatement) -> None:
+        if isinstance(small, cst.Assign):
+            for target in small.targets:
+                if isinstance(target.target, cst.Name):
+                    self._define(target.target.value, at, statement, small.value)
+                else:
+                    self._bind_all(target.target, at, statement)
+        elif isinstance(small, cst.AnnAssign):
+            if isinstance(small.target, cst.Name):
+                self._define(small.target.value, at, statement, small.value)
+            else:
+                self._bind_all(small.target, at, statement)
+        elif isinstance(small, (cst.AugAssign, cst.Del)):
+            self._bind_all(small.target, at, statement)
+        elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
+            for alias in small.names:
+                bound = alias.asname.name if alias.asname is not None else alias.name
+                name = syntax.dotted_name(bound) if isinstance(bound, (cst.Name, cst.Attribute)) else None
+                if name:
+                    self._define(name.split(".", 1)[0], at, statement, None)
+        elif isinstance(small, (cst.Global, cst.Nonlocal)):
+            self.escaped.update(item.name.value for item in small.names)
+        elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+            func = small.value.func
+            if isinstance(func, cst.Attribute) and func.attr.value.endswith("_") and (root := root_name(func.value)):
+                self.mutations.setdefault(root, []).append(at)
+
+    def _bind_all(self, target: cst.BaseExpression, at: int, statement: cst.BaseStatement) -> None:
+        """Every name a target binds becomes unknown; ``x[i] = ...`` / ``x.a = ...`` mutate ``x``."""
+        if isinstance(target, cst.Name):
+            self._define(target.value, at, statement, None)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._bind_all(element.value, at, statement)
+        elif isinstance(target, cst.StarredElement):
+            self._bind_all(target.value, at, statement)
+        elif isinstance(target, (cst.Subscript, cst.Attribute)) and (root := root_name(target)):
+            self.mutations.setdefault(root, []).append(at)
+
+    def reaching(self, name: str, statement: cst.BaseStatement) -> _Def | None:
+        """The one definition of ``name`` that every path reaching ``statement`` last passes, if there is one."""
+        at = self.position.get(id(statement))
+        if at is None or name in self.escaped:
+            return None
+        defs = self.defs.get(name, [])
+        before = [d for d in defs if d.index < at]
+        if not before:
+            return None
+        found = before[-1]
+        chain = _branching(self.chains.get(id(statement), ()))
+        def_chain = _branching(self.chains.get(id(found.statement), ())) if found.index >= 0 else ()
+        if chain[: len(def_chain)] != def_chain:
+            return None  # the definition sits in a branch or loop the use is not in
+        for loop in chain[len(def_chain):]:
+            if isinstance(loop, (cst.For, cst.While)) and any(d.index > at and self._inside(d.index, loop) for d in defs):
+                return None  # a later assignment in the loop reaches the use on the next iteration
+        return found
+
+    def mutated_between(self, name: str, start: int, end: int) -> bool:
+        return any(start < at < end for at in self.mutations.get(name, []))
+
+    def _inside(self, index: int, compound: cst.BaseStatement) -> bool:
+        return compound in self.chains.get(id(self.statements[index]), ())
+
+
+def _branching(chain: tuple[cst.BaseStatement, ...]) -> tuple[cst.BaseStatement, ...]:
+    """The compound statements that may skip or repeat their body (``with`` always runs it once)."""
+    return tuple(compound for compound in chain if not isinstance(compound, cst.With))
+
+
+def scope_index(context: FileContext, scope: Scope) -> ScopeIndex:
+    cache: dict[int, ScopeIndex] = context.info.__dict__.setdefault("_scope_indexes", {})
+    found = cache.get(id(scope))
+    if found is None:
+        found = cache[id(scope)] = ScopeIndex.of(scope)
+    return found
+
+
+def here(context: FileContext) -> Where | None:
+    """The scope and statement the visit is at."""
+    statement = context.enclosing(cst.BaseStatement)
+    return (context.scope(), statement) if isinstance(statement, cst.BaseStatement) else None
+
+
+def reaching_value(context: FileContext, name: str, where: Where | None) -> tuple[cst.BaseExpression, Where] | None:
+    """``value`` of the single ``name = value`` that reaches ``where`` (and where it is), when nothing changed it since."""
+    if where is None:
+        return None
+    scope, statement = where
+    index = scope_index(context, scope)
+    found = index.reaching(name, statement)
+    if found is None or found.value is None:
+        return None
+    if index.mutated_between(name, found.index, index.position[id(statement)]):
+        return None
+    return found.value, (scope, found.statement)
+
+
+def follow(context: FileContext, expression: cst.BaseExpression, where: Where | None, depth: int = 4) -> tuple[cst.BaseExpression, Where | None]:
+    """Through names bound once (``std = x.std(0)`` ... ``/ std``) to the expression that made the value."""
+    while isinstance(expression, cst.Name) and depth > 0:
+        found = reaching_value(context, expression.value, where)
+        if found is None:
+            break
+        expression, where = found
+        depth -= 1
+    return expression, where
+
+
+def root_name(node: cst.BaseExpression) -> str | None:
+    """``x`` for ``x``, ``x.a.b``, ``x[i]``, ``x.m()``."""
+    while True:
+        if isinstance(node, cst.Name):
+            return node.value
+        if isinstance(node, (cst.Attribute, cst.Subscript)):
+            node = node.value
+        elif isinstance(node, cst.Call):
+            node = node.func
+        else:
+            return None
+
+
+def same_values_root(node: cst.BaseExpression) -> str | None:
+    """``x`` for ``x``, ``x.to(device)``, ``x.float().cuda()``: the tensor itself, moved or cast."""
+    while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in SAME_VALUES:
+        node = node.func.value
+    return node.value if isinstance(node, cst.Name) else None
+
+
+# --- numbers ------------------------------------------------------------------------------------
+
+
+def number(context: FileContext, node: cst.BaseExpression | None, where: Where | None = None, depth: int = 3) -> float | None:
+    """The value of a numeric literal, of simple arithmetic on literals, or of a name bound once to one."""
+    if node is None:
+        return None
+    if isinstance(node, (cst.Integer, cst.Float)):
+        return float(node.evaluated_value)
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.Minus, cst.Plus)):
+        inner = number(context, node.expression, where, depth)
+        return None if inner is None else (-inner if isinstance(node.operator, cst.Minus) else inner)
+    if isinstance(node, cst.BinaryOperation):
+        left, right = number(context, node.left, where, depth), number(context, node.right, where, depth)
+        return None if left is None or right is None else _arithmetic(node.operator, left, right)
+    if isinstance(node, cst.Name) and depth > 0:
+        found = reaching_value(context, node.value, where)
+        if found is not None:
+            return number(context, found[0], found[1], depth - 1)
+        if where is not None and isinstance(where[0], cst.FunctionDef) and node.value not in scope_index(context, where[0]).defs:
+            return _module_constant(context, node.value, depth - 1)
+    return None
+
+
+def _arithmetic(operator: cst.BaseBinaryOp, left: float, right: float) -> float | None:
+    try:
+        if isinstance(operator, cst.Add):
+            return left + right
+        if isinstance(operator, cst.Subtract):
+            return left - right
+        if isinstance(operator, cst.Multiply):
+            return left * right
+        if isinstance(operator, cst.Divide):
+            return left / right
+        if isinstance(operator, cst.Power):
+            result = left**right
+            return result if isinstance(result, float | int) else None
+    except (ZeroDivisionError, OverflowError):
+        return None
+    return None
+
+
+def _module_constant(context: FileContext, name: str, depth: int) -> float | None:
+    """A module-level name assigned exactly once, to a number, and declared global nowhere."""
+    index = scope_index(context, context.module)
+    defs = index.defs.get(name, [])
+    if len(defs) != 1 or defs[0].value is None or name in index.mutations or f"global {name}" in context.text:
+        return None
+    return number(context, defs[0].value, (context.module, defs[0].statement), depth)
+
+
+def literal_string(node: cst.BaseExpression | None) -> str | None:
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def words(text: str) -> set[str]:
+    """``val_loader`` -> {val, loader}; ``testSet`` -> {test, set}; ``data/val2017`` -> {data, val, 2017}."""
+    return {word.lower() for word in _WORD.findall(text)}
+
+
+def name_words(node: cst.CSTNode) -> set[str]:
+    """The words of every identifier and string inside ``node``."""
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            found |= words(current.value)
+        elif isinstance(current, cst.SimpleString) and isinstance(current.evaluated_value, str):
+            found |= words(current.evaluated_value)
+        else:
+            stack.extend(syntax.children(current))
+    return found
+
+
+# --- loaders ------------------------------------------------------------------------------------
+
+
+def loader_of(context: FileContext, expression: cst.BaseExpression) -> Instance | None:
+    """The DataLoader a ``for`` loop iterates: ``loader``, ``enumerate(loader)``, ``tqdm(loader)``."""
+    while isinstance(expression, cst.Call) and expression.args and _pass_through(context, expression):
+        expression = expression.args[0].value
+    value = context.value(expression)
+    return value if isinstance(value, Instance) and value.qualname in LOADERS and value.call is not None else None
+
+
+def _pass_through(context: FileContext, call: cst.Call) -> bool:
+    name = syntax.dotted_name(call.func)
+    return name in ("enumerate", "iter") or (context.qualify(call.func) or "") in _PASS_THROUGH
+
+
+def batch_names(loop: cst.For) -> list[str] | None:
+    """The names one batch is unpacked into: ``for x, y in ...`` / ``for i, (x, y) in enumerate(...)``."""
+    target: cst.BaseExpression = loop.target
+    if isinstance(loop.iter, cst.Call) and syntax.dotted_name(loop.iter.func) == "enumerate":
+        if not isinstance(target, (cst.Tuple, cst.List)) or len(target.elements) != 2:
+            return None
+        target = target.elements[1].value
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)) and all(isinstance(e.value, cst.Name) for e in target.elements):
+        return [e.value.value for e in target.elements]  # type: ignore[attr-defined]
+    return None
+
+
+def built_at(context: FileContext, instance: Instance) -> Where | None:
+    """Where the constructor of ``instance`` runs, when that is in this file."""
+    if instance.call is None or instance.module_key != context.info.key:
+        return None
+    site = context.interpreter.calls.by_call.get(id(instance.call))
+    return (site[0], site[1]) if site is not None else None
+
+
+def constructor_argument(context: FileContext, instance: Instance, position: int | None, name: str) -> tuple[cst.BaseExpression, Where] | None:
+    """An argument of the constructor call of ``instance`` (built in this file) and where it is evaluated."""
+    where = built_at(context, instance)
+    if where is None or instance.call is None or syntax.has_star_args(instance.call):
+        return None
+    if position is None:
+        found = syntax.keyword(instance.call, name)
+        expression = found.value if found is not None else None
+    else:
+        expression = syntax.argument(instance.call, position, name)
+    return (expression, where) if expression is not None else None
+
+
+def value_at(context: FileContext, expression: cst.BaseExpression, where: Where) -> Value:
+    interpreter = context.interpreter
+    return interpreter.value(expression, interpreter.env_before(where[1], where[0]))
+
+
+def loader_dataset(context: FileContext, loader: Instance) -> Instance | None:
+    found = constructor_argument(context, loader, 0, "dataset")
+    if found is None:
+        return None
+    value = value_at(context, *found)
+    return value if isinstance(value, Instance) else None
+
+
+def calls_before(body: cst.CSTNode, stop: cst.CSTNode) -> Iterator[cst.Call]:
+    """The calls of ``body`` in source order, up to (not into) ``stop``."""
+    for call in syntax.calls_in(body):
+        if call is stop:
+            return
+        yield call
+
+
+_ZOO_BATCHNORM = ("resnet", "resnext", "wide_resnet", "densenet", "mobilenet", "efficientnet", "regnet", "inception", "googlenet",
+                  "shufflenet", "mnasnet")
+
+
+def zoo_batchnorm(qualname: str) -> list[str]:
+    """``["BatchNorm2d"]`` for torchvision classifiers built with BatchNorm (ResNet, DenseNet, MobileNet, VGG-BN...)."""
+    if not qualname.startswith("torchvision.models."):
+        return []
+    name = qualname.rsplit(".", 1)[-1]
+    return ["BatchNorm2d"] if name.startswith(_ZOO_BATCHNORM) or (name.startswith("vgg") and name.endswith("_bn")) else []
+
+
+# --- torchvision transforms ----------------------------------------------------------------------
+
+_COMPOSE = frozenset(("Compose",))
+
+
+@dataclass(frozen=True)
+class Step:
+    """One transform of a pipeline: its torchvision name (``RandomCrop``) or None when not known."""
+
+    name: str | None
+    node: cst.CSTNode  # the expression in the pipeline's list (reported on)
+    call: cst.Call | None  # its constructor call, when known and in this file
+
+
+def transform_name(qualname: str | None) -> str | None:
+    if qualname is None or not qualname.startswith("torchvision.transforms."):
+        return None
+    return qualname.rsplit(".", 1)[-1]
+
+
+def pipeline(context: FileContext, expression: cst.BaseExpression, where: Where, depth: int = 0) -> list[Step]:
+    """The steps of the pipeline ``expression`` holds, flattened through nested ``Compose``; unknown steps have ``name=None``."""
+    value = value_at(context, expression, where)
+    instance = value if isinstance(value, Instance) else None
+    name = transform_name(instance.qualname if instance else None)
+    if instance is None or name is None or depth > 4:
+        return [Step(None, expression, None)]
+    if name not in _COMPOSE:
+        return [Step(name, expression, instance.call if built_at(context, instance) else None)]
+    items = constructor_argument(context, instance, 0, "transforms")
+    if items is None or not isinstance(items[0], (cst.List, cst.Tuple)):
+        return [Step(None, expression, None)]
+    steps: list[Step] = []
+    for element in items[0].elements:
+        if isinstance(element, cst.StarredElement):
+            steps.append(Step(None, element, None))
+        else:
+            steps.extend(pipeline(context, element.value, items[1], depth + 1))
+    return steps
+
+
+def dataset_pipeline(context: FileContext, dataset: Instance) -> list[Step] | None:
+    """The ``transform=`` pipeline of a torchvision dataset built in this file (its samples start as PIL images)."""
+    if not dataset.qualname.startswith("torchvision.datasets."):
+        return None
+    found = constructor_argument(context, dataset, None, "transform")
+    return pipeline(context, *found) if found is not None else None
+
+
+def scales_to_unit(step: Step, context: FileContext) -> bool:
+    """``ToTensor()``, ``ToDtype(..., scale=True)``, ``ConvertImageDtype(torch.float)``: uint8 [0, 255] -> float [0, 1]."""
+    if step.name == "ToTensor":
+        return True
+    if step.call is None:
+        return False
+    if step.name == "ToDtype":
+        return syntax.literal_bool(getattr(syntax.keyword(step.call, "scale"), "value", None)) is True
+    if step.name == "ConvertImageDtype":
+        dtype = context.qualify(syntax.argument(step.call, 0, "dtype") or cst.Name("_"))
+        return dtype in ("torch.float", "torch.float32", "torch.float16", "torch.float64", "torch.double", "torch.half", "torch.bfloat16")
+    return False
+
+
+def is_eval_name(found: set[str]) -> bool:
+    return bool(found & EVAL_WORDS) and not found & TRAIN_WORDS

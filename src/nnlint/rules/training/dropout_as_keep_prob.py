@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from nnlint.analysis import syntax
+from nnlint.analysis.pipelines import here, number
+from nnlint.rule import Invalid, Rule, Valid
+
+_LAYERS = frozenset(f"torch.nn.{name}" for name in ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"))
+_FUNCTIONS = frozenset(
+    [f"torch.nn.functional.{name}" for name in ("dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout")]
+    + ["torch.dropout", "torch.alpha_dropout", "torch.feature_dropout"]
+)
+#: layers with a ``dropout=`` probability among their options
+_WITH_DROPOUT = frozenset(
+    f"torch.nn.{name}" for name in ("LSTM", "GRU", "RNN", "Transformer", "TransformerEncoderLayer", "TransformerDecoderLayer", "MultiheadAttention")
+)
+_THRESHOLD = 0.8
+
+
+class DropoutAsKeepProb(Rule):
+    """A dropout probability of 0.8 or more: probably a keep-probability passed as `p`.
+
+    ## What it does
+    Reports `nn.Dropout(p)` (and `Dropout1d/2d/3d`, `AlphaDropout`), `F.dropout(x, p)`
+    and the `dropout=` option of `nn.LSTM`/`GRU`/`RNN`/`Transformer*`/`MultiheadAttention`
+    when `p` is known (a literal, arithmetic on literals, a name bound once to one) and
+    at least 0.8. A functional dropout called with `training=False` does nothing and is
+    not reported.
+
+    ## Why is this bad?
+    In PyTorch `p` is the probability to **drop** a unit. TensorFlow 1 and many papers
+    use `keep_prob`, where 0.8 means "keep 80%". Passed to PyTorch, 0.8 zeroes 80% of
+    the activations and scales the rest by 5: the network underfits badly or does not
+    learn at all (checklist item 30, too much regularisation).
+
+    ## Example
+    ```python
+    self.drop = nn.Dropout(0.8)  # meant: keep 80%
+    ```
+
+    ## Use instead
+    ```python
+    self.drop = nn.Dropout(p=0.2)  # drop 20%, keep 80%
+    ```
+    """
+
+    code = "NN415"
+    name = "dropout-as-keep-prob"
+    checklist = (30,)
+    message = "dropout p={p:g} drops {share:.0%} of the units: p is the probability to drop, not to keep"
+    help = "pass the drop probability (1 - keep_prob), e.g. nn.Dropout(p=0.2)"
+    requires_text = ("ropout",)
+
+    valid = [
+        Valid("""
+            import torch.nn as nn
+            import torch.nn.functional as F
+            head = nn.Sequential(nn.Linear(512, 256), nn.ReLU(), nn.Dropout(0.5), nn.Linear(256, 10))
+            lstm = nn.LSTM(128, 256, num_layers=2, dropout=0.3)
+            def forward(x, training):
+                return F.dropout(x, p=0.1, training=training)
+        """, why="usual drop probabilities"),
+        Valid("""
+            import torch.nn as nn
+            KEEP_PROB = 0.8
+            drop = nn.Dropout(p=1 - KEEP_PROB)
+        """, why="the keep-probability is converted: p = 0.2"),
+        Valid("""
+            import torch.nn as nn
+            import torch.nn.functional as F
+            class Block(nn.Module):
+                def __init__(self, p):
+                    super().__init__()
+                    self.drop = nn.Dropout(p)
+                def forward(self, x):
+                    return F.dropout(self.drop(x), self.p, training=self.training)
+        """, why="probabilities from parameters are not known"),
+        Valid("""
+            import torch.nn.functional as F
+            features = F.dropout(x, 0.9, training=False)
+        """, why="training=False: the call does nothing"),
+    ]
+    invalid = [
+        Invalid("""
+            import torch.nn as nn
+            model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Dropout(0.8), nn.Linear(512, 10))
+        """, line=2),
+        Invalid("""
+            import torch
+            import torch.nn as nn
+            keep_prob = 0.9
+            class Net(nn.Module):
+                def forward(self, x):
+                    x = torch.nn.functional.dropout(x, keep_prob, self.training)
+                    return self.fc(x)
+        """, line=6),
+        Invalid("""
+            from torch import nn
+            encoder = nn.TransformerEncoderLayer(d_model=256, nhead=8, dropout=0.9)
+            spatial = nn.Dropout2d(p=1.0)
+        """, line=2),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qualname = self.context.qualify(node.func)
+        if qualname in _LAYERS:
+            p = syntax.argument(node, 0, "p")
+        elif qualname in _FUNCTIONS:
+            training = syntax.argument(node, 2, "training")
+            if syntax.literal_bool(training if training is not None else syntax.argument(node, 2, "train")) is False:
+                return
+            p = syntax.argument(node, 1, "p")
+        elif qualname in _WITH_DROPOUT:
+            p = getattr(syntax.keyword(node, "dropout"), "value", None)
+        else:
+            return
+        value = number(self.context, p, here(self.context))
+        if p is not None and value is not None and _THRESHOLD <= value <= 1:
+            self.report(p, p=value, share=value)

@@ -1,0 +1,250 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from nnlint.analysis import syntax
+from nnlint.analysis.interpreter import interpreter_for
+from nnlint.analysis.optim import Op, describe, enclosing_statements, loop_events, loop_scope, scheduler_optimizer
+from nnlint.analysis.values import Instance
+from nnlint.rule import Invalid, Rule, Valid
+
+#: schedulers whose length is usually given in epochs: (class, position and name of that argument)
+_EPOCH_SCHEDULERS = {
+    "StepLR": (1, "step_size"),
+    "MultiStepLR": (1, "milestones"),
+    "CosineAnnealingLR": (1, "T_max"),
+    "ExponentialLR": (1, "gamma"),
+}
+_FAST_DECAY = 0.95  # a decay factor per batch at most this: the rate is gone within an epoch
+_FEW_STEPS = 10  # a StepLR step_size this small is never meant in batches
+
+
+class EpochSchedulerSteppedPerBatch(Rule):
+    """A scheduler whose length is counted in epochs is stepped once per batch.
+
+    ## What it does
+    Reports `scheduler.step()` inside the loop that steps the optimizer (the
+    batch loop) when the scheduler is a `StepLR`, `MultiStepLR`,
+    `CosineAnnealingLR` or `ExponentialLR` whose arguments are visibly counted
+    in epochs: `T_max`/`step_size` equal to the bound of the enclosing epoch
+    loop (`range(args.epochs)` and `T_max=args.epochs`), literal
+    `step_size`/`milestones` not larger than a literal epoch count, a `StepLR`
+    cutting the rate (`gamma <= 0.95`) every 10 steps or fewer, or an
+    `ExponentialLR` with `gamma <= 0.95`. A schedule sized in iterations
+    (`T_max=epochs * len(loader)`, `milestones=[60000, 80000]`) and
+    `OneCycleLR`, which is meant to be stepped per batch, stay silent.
+
+    ## Why is this bad?
+    The schedule runs hundreds of times faster than intended: a cosine schedule
+    over "100 epochs" reaches its minimum after 100 batches and then climbs
+    again, a step decay divides the learning rate every few batches until it is
+    effectively zero, and training stalls early (checklist item 36).
+
+    ## Example
+    ```python
+    scheduler = CosineAnnealingLR(optimizer, T_max=args.epochs)
+    for epoch in range(args.epochs):
+        for x, y in loader:
+            ...
+            optimizer.step()
+            scheduler.step()
+    ```
+
+    ## Use instead
+    ```python
+    for epoch in range(args.epochs):
+        for x, y in loader:
+            ...
+            optimizer.step()
+        scheduler.step()
+    ```
+    or size the schedule in iterations (`T_max=args.epochs * len(loader)`).
+    """
+
+    code = "NN407"
+    name = "epoch-scheduler-stepped-per-batch"
+    checklist = (36,)
+    message = "{scheduler}.step() runs every batch, but this {kind} is sized in epochs ({evidence}): the schedule runs far too fast"
+    help = "step epoch-based schedulers once per epoch, after the batch loop, or size them in iterations"
+    requires_text = ("lr_scheduler",)
+
+    valid = [
+        Valid("""
+            import torch
+            opt = torch.optim.SGD(model.parameters(), lr=0.1)
+            sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs)
+            for epoch in range(args.epochs):
+                for x, y in loader:
+                    opt.zero_grad()
+                    loss_fn(model(x), y).backward()
+                    opt.step()
+                sched.step()
+        """, why="stepped once per epoch"),
+        Valid("""
+            import torch
+            opt = torch.optim.SGD(model.parameters(), lr=0.1)
+            sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs * len(loader))
+            for epoch in range(args.epochs):
+                for x, y in loader:
+                    opt.zero_grad()
+                    loss_fn(model(x), y).backward()
+                    opt.step()
+                    sched.step()
+        """, why="sized in iterations"),
+        Valid("""
+            import torch
+            from torch.optim.lr_scheduler import MultiStepLR, OneCycleLR
+            opt = torch.optim.SGD(model.parameters(), lr=0.02)
+            sched = MultiStepLR(opt, milestones=[60000, 80000])
+            cycle = OneCycleLR(opt, max_lr=0.1, total_steps=90000)
+            for epoch in range(12):
+                for x, y in loader:
+                    opt.zero_grad()
+                    loss_fn(model(x), y).backward()
+                    opt.step()
+                    sched.step()
+                    cycle.step()
+        """, why="milestones in iterations; OneCycleLR is per batch by design"),
+        Valid("""
+            import torch
+            opt = torch.optim.Adam(model.parameters())
+            sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.9999)
+            decay = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.9999)
+            for x, y in loader:
+                opt.zero_grad()
+                loss_fn(model(x), y).backward()
+                opt.step()
+                sched.step()
+                decay.step()
+        """, why="per-iteration decay rates"),
+    ]
+    invalid = [
+        Invalid("""
+            import torch
+            opt = torch.optim.SGD(model.parameters(), lr=0.1)
+            sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs)
+            for epoch in range(args.epochs):
+                for x, y in loader:
+                    opt.zero_grad()
+                    loss_fn(model(x), y).backward()
+                    opt.step()
+                    sched.step()
+        """, line=9),
+        Invalid("""
+            import torch
+            from torch.optim.lr_scheduler import MultiStepLR
+            opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+            sched = MultiStepLR(opt, milestones=[30, 60, 80], gamma=0.1)
+            for epoch in range(90):
+                for i, (x, y) in enumerate(loader):
+                    opt.zero_grad()
+                    loss_fn(model(x), y).backward()
+                    if (i + 1) % 2 == 0:
+                        opt.step()
+                        sched.step()
+        """, line=11),
+        Invalid("""
+            import torch
+            import torch.optim as optim
+            optimizer = optim.Adam(model.parameters(), lr=1e-3)
+            scheduler = optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.7)
+            def train(epoch):
+                for x, y in train_loader:
+                    optimizer.zero_grad()
+                    loss_fn(model(x), y).backward()
+                    optimizer.step()
+                    scheduler.step()
+            for epoch in range(1, 15):
+                train(epoch)
+        """, line=10),
+        Invalid("""
+            import torch
+            opt = torch.optim.Adam(model.parameters())
+            sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.9)
+            for x, y in loader:
+                opt.zero_grad()
+                loss_fn(model(x), y).backward()
+                opt.step()
+                sched.step()
+        """, line=8),
+    ]
+
+    def visit_For(self, node: cst.For) -> None:
+        self._check(node)
+
+    def visit_While(self, node: cst.While) -> None:
+        self._check(node)
+
+    def _check(self, loop: cst.For | cst.While) -> None:
+        info = self.context.info
+        events = loop_events(loop, info, loop_scope(self.context.ancestors, info.module))
+        seen: set[Instance] = set()
+        for event in events:
+            scheduler = event.target
+            if event.op is not Op.SCHEDULE or event.depth or scheduler is None or scheduler in seen or scheduler.call is None:
+                continue
+            seen.add(scheduler)
+            kind = scheduler.qualname.rsplit(".", 1)[-1]
+            optimizer = scheduler_optimizer(scheduler, info)
+            if kind not in _EPOCH_SCHEDULERS or optimizer is None or scheduler.module_key != info.key:
+                continue
+            if not any(e.op is Op.STEP and e.target is optimizer and e.depth == 0 for e in events):
+                continue
+            evidence = self._epoch_units(scheduler, kind, loop)
+            if evidence is not None:
+                self.report(event.node, scheduler=describe(event, info), kind=kind, evidence=evidence)
+
+    def _epoch_units(self, scheduler: Instance, kind: str, loop: cst.For | cst.While) -> str | None:
+        """Why the scheduler's length is in epochs (quoted in the message), or None if that is not known."""
+        assert scheduler.call is not None
+        position, name = _EPOCH_SCHEDULERS[kind]
+        argument = syntax.argument(scheduler.call, position, name)
+        if argument is None:
+            return None
+        code = self.context.module.code_for_node
+        gamma_argument = argument if kind == "ExponentialLR" else syntax.argument(scheduler.call, 2, "gamma")
+        gamma = _number(gamma_argument) if gamma_argument is not None else 0.1
+        if kind == "ExponentialLR":
+            return f"gamma={code(argument)} per batch" if gamma is not None and gamma <= _FAST_DECAY else None
+        size = _number(argument)
+        if kind == "StepLR" and size is not None and size <= _FEW_STEPS and gamma is not None and gamma <= _FAST_DECAY:
+            return f"step_size={code(argument)}: the rate is cut every {code(argument)} batches"
+        for bound in self._epoch_bounds(loop):
+            limit = _number(bound)
+            if kind == "MultiStepLR":
+                values = [_number(e.value) for e in argument.elements] if isinstance(argument, (cst.List, cst.Tuple)) else []
+                if limit is not None and values and all(v is not None and v <= limit for v in values):
+                    return f"milestones={code(argument)} within the {code(bound)} epochs"
+            elif code(argument) == code(bound) or (limit is not None and (value := _number(argument)) is not None and value <= limit):
+                return f"{name}={code(argument)}, for {code(bound)} epochs"
+        return None
+
+    def _epoch_bounds(self, loop: cst.For | cst.While) -> list[cst.BaseExpression]:
+        """The bounds of the `range(...)` loops around ``loop``, here or around the calls of its function."""
+        around: list[cst.CSTNode] = []
+        for node in reversed(self.context.ancestors[:-1]):
+            if isinstance(node, cst.FunctionDef):
+                interpreter = interpreter_for(self.context.info)
+                for scope, statement, _ in interpreter.calls.by_name.get(node.name.value, []):
+                    around += enclosing_statements(scope, statement) or []
+                break
+            around.append(node)
+        return [bound for node in around if isinstance(node, cst.For) and (bound := _range_bound(node.iter)) is not None]
+
+
+def _range_bound(iterable: cst.BaseExpression) -> cst.BaseExpression | None:
+    """``E`` for ``range(E)``, ``range(1, E + 1)``, ``tqdm(range(E))``."""
+    while isinstance(iterable, cst.Call) and syntax.dotted_name(iterable.func) != "range" and iterable.args:
+        iterable = iterable.args[0].value
+    if not isinstance(iterable, cst.Call) or syntax.dotted_name(iterable.func) != "range" or not 1 <= len(iterable.args) <= 2:
+        return None
+    bound = iterable.args[-1].value
+    if isinstance(bound, cst.BinaryOperation) and isinstance(bound.operator, cst.Add) and _number(bound.right) == 1:
+        bound = bound.left
+    return bound
+
+
+def _number(node: cst.BaseExpression) -> float | None:
+    if isinstance(node, (cst.Integer, cst.Float)):
+        return float(node.evaluated_value)
+    return None

@@ -1,0 +1,219 @@
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from nnlint.analysis import syntax
+from nnlint.analysis.pipelines import Where, here, reaching_value
+from nnlint.rule import Invalid, Rule, Valid
+
+_SPREAD = {"std": "a standard deviation", "var": "a variance", "nanstd": "a standard deviation", "nanvar": "a variance"}
+_SPREAD_FUNCTIONS = {f"{lib}.{name}": text for lib in ("torch", "numpy") for name, text in _SPREAD.items()}
+_NORM_FUNCTIONS = frozenset(("torch.norm", "torch.linalg.norm", "torch.linalg.vector_norm", "numpy.linalg.norm"))
+_SUMS = frozenset(("torch.sum", "numpy.sum"))
+_COUNTS = frozenset(("torch.count_nonzero", "numpy.count_nonzero"))
+_LOGS = frozenset(("torch.log", "torch.log2", "torch.log10", "numpy.log", "numpy.log2", "numpy.log10", "math.log", "math.log2", "math.log10"))
+_SQRTS = frozenset(("torch.sqrt", "torch.rsqrt"))
+_CASTS = frozenset(("float", "double", "long", "int", "half", "to", "type", "sum"))
+_WHEN = {
+    "a standard deviation": "the values are constant",
+    "a variance": "the values are constant",
+    "the norm of a difference": "the two sides are equal",
+    "a sum of squared differences": "the two sides are equal",
+    "a count of matches": "nothing matches (an empty mask)",
+    "a count of non-zeros": "everything is zero",
+}
+_HAS_GRADIENT_AT_ZERO_PROBLEM = frozenset(("a sum of squared differences",))
+
+
+class UnguardedDenominatorOrLog(Rule):
+    """Division by, or log / sqrt of, a computed statistic that can be 0, with no eps or clamp.
+
+    ## What it does
+    Reports `a / s`, `a.div(s)`, `torch.log(s)` (and `np.log`, `math.log`, `.log()`)
+    where `s` is — directly or through a name assigned once in the same function — a
+    standard deviation or variance (`x.std()`, `np.var(x)`), the norm of a difference
+    (`(a - b).norm()`), a count of matches (`mask.sum()` with `mask = y != pad`,
+    `count_nonzero`), or a sum of squared differences; and `torch.sqrt` / `rsqrt` of a
+    sum of squared differences (a distance, whose gradient is infinite at 0). Values that can only reach 0 in degenerate
+    cases (the norm of an embedding, a softmax denominator) are not reported, nor are
+    guarded ones: `s + eps`, `s.clamp(min=eps)`, `max(s, 1)`, `s[s == 0] = 1`, or an
+    `if s > 0:` check.
+
+    ## Why is this bad?
+    A constant input column (or a blank image) has standard deviation 0, a batch with
+    only padding has an empty mask, two identical samples have distance 0. Divided by 0
+    or passed to `log`, the value is inf/NaN; `sqrt` is finite at 0 but its gradient is
+    not. One NaN in one batch spreads to every weight in the next step (checklist
+    item 37).
+
+    ## Example
+    ```python
+    x = (x - x.mean()) / x.std()
+    loss = (token_loss * mask).sum() / mask.sum()
+    ```
+
+    ## Use instead
+    ```python
+    x = (x - x.mean()) / (x.std() + 1e-8)
+    loss = (token_loss * mask).sum() / mask.sum().clamp(min=1)
+    ```
+    """
+
+    code = "NN413"
+    name = "unguarded-denominator-or-log"
+    checklist = (37,)
+    message = "{operation} {what} with no eps or clamp: it is 0 when {when}, which gives {result}"
+    help = "add an eps (s + 1e-8), clamp (s.clamp(min=eps)), or replace zeros before dividing"
+    requires_text = ("std", "var", "norm", "sum", "count_nonzero")
+
+    valid = [
+        Valid("""
+            import torch
+            import torch.nn.functional as F
+            x = (x - x.mean()) / (x.std() + 1e-8)
+            unit = F.normalize(v, dim=1)
+            loss = (token_loss * mask).sum() / mask.sum().clamp(min=1)
+            dist = torch.sqrt(((a - b) ** 2).sum(dim=1) + 1e-12)
+        """, why="each statistic is guarded by an eps or a clamp"),
+        Valid("""
+            import numpy as np
+            mean, std = X.mean(axis=0), X.std(axis=0)
+            std = X.std(axis=0)
+            std[std == 0] = 1.0
+            X = (X - mean) / std
+        """, why="zero deviations are replaced before dividing"),
+        Valid("""
+            image_features = image_features / image_features.norm(dim=-1, keepdim=True)
+            probs = counts / counts.sum()
+            x = (x - self.mean) / self.std
+        """, why="the CLIP idiom (features are never all zero), sums of counts, stored statistics"),
+        Valid("""
+            std = values.std()
+            if std > 0:
+                values = (values - values.mean()) / std
+            scale = torch.log(x.std() + 1e-6)
+        """, why="checked before dividing; guarded log"),
+    ]
+    invalid = [
+        Invalid("""
+            import torch
+            def standardize(img):
+                return (img - img.mean()) / img.std()
+        """, line=3),
+        Invalid("""
+            mask = targets != pad_id
+            per_token = criterion(logits, targets)
+            loss = (per_token * mask).sum() / mask.float().sum()
+        """, line=3),
+        Invalid("""
+            import torch
+            def contrastive(a, b):
+                dist = torch.sqrt(((a - b) ** 2).sum(dim=1))
+                return dist.mean()
+        """, line=3),
+        Invalid("""
+            import numpy as np
+            mean = X_train.mean(axis=0)
+            std = np.std(X_train, axis=0)
+            X_train = (X_train - mean) / std
+        """, line=4),
+        Invalid("""
+            import torch
+            log_var = torch.log(z.var(dim=0))
+        """, line=2),
+    ]
+
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        if isinstance(node.operator, cst.Divide):
+            self._check(node.right, node, "dividing by", divides=True)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.operator, cst.DivideAssign):
+            self._check(node.value, node, "dividing by", divides=True)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qualname = self.context.qualify(node.func)
+        method = syntax.method_name(node) if qualname is None else None
+        operand = syntax.argument(node, 0, "input") if qualname else (node.func.value if method else None)  # type: ignore[attr-defined]
+        if operand is None:
+            return
+        if qualname in _LOGS or method in ("log", "log2", "log10"):
+            self._check(operand, node, "the log of", divides=False)
+        elif qualname in _SQRTS or method in ("sqrt", "rsqrt"):
+            self._check(operand, node, "the square root of", divides=False, sqrt=True)
+        elif qualname == "torch.div" or method in ("div", "true_divide"):
+            divisor = syntax.argument(node, 1, "other") if qualname else syntax.argument(node, 0, "other")
+            if divisor is not None:
+                self._check(divisor, node, "dividing by", divides=True)
+
+    def _check(self, operand: cst.BaseExpression, node: cst.CSTNode, operation: str, divides: bool, sqrt: bool = False) -> None:
+        where = here(self.context)
+        what = self._statistic(operand, where, 3)
+        if what is None or (sqrt and what not in _HAS_GRADIENT_AT_ZERO_PROBLEM) or self._checked(operand):
+            return
+        result = "an infinite gradient (NaN after the update)" if sqrt else ("inf or NaN" if divides else "-inf (NaN in the gradient)")
+        self.report(node, operation=operation, what=f"{what} (`{self.context.module.code_for_node(operand)}`)", when=_WHEN[what], result=result)
+
+    def _statistic(self, node: cst.BaseExpression, where: Where | None, depth: int) -> str | None:
+        """What ``node`` is, if a statistic that can be 0: a deviation, a count, a distance."""
+        if isinstance(node, cst.Name) and depth > 0:
+            found = reaching_value(self.context, node.value, where)
+            return self._statistic(found[0], found[1], depth - 1) if found is not None else None
+        if not isinstance(node, cst.Call):
+            return None
+        qualname = self.context.qualify(node.func)
+        method = syntax.method_name(node) if qualname is None else None
+        operand = syntax.argument(node, 0, "input") if qualname else (node.func.value if method else None)  # type: ignore[attr-defined]
+        if qualname in _SPREAD_FUNCTIONS or method in _SPREAD:
+            return _SPREAD_FUNCTIONS[qualname] if qualname else _SPREAD[method]  # type: ignore[index]
+        if qualname in _COUNTS or method == "count_nonzero":
+            return "a count of non-zeros"
+        if operand is None:
+            return None
+        if qualname in _NORM_FUNCTIONS or method == "norm":
+            return "the norm of a difference" if _is_difference(self._source(operand, where)) else None
+        if qualname in _SUMS or method == "sum":
+            summed = self._source(_uncast(operand), where)
+            if isinstance(summed, cst.Comparison):
+                return "a count of matches"
+            if _is_squared_difference(summed):
+                return "a sum of squared differences"
+        return None
+
+    def _source(self, node: cst.BaseExpression, where: Where | None) -> cst.BaseExpression:
+        found = reaching_value(self.context, node.value, where) if isinstance(node, cst.Name) else None
+        return _uncast(found[0]) if found is not None else node
+
+    def _checked(self, operand: cst.BaseExpression) -> bool:
+        """An ``if``/``while``/``assert`` around the division (or anywhere in the function, for a name) compares it."""
+        code = self.context.module.code_for_node(operand)
+        for ancestor in self.context.ancestors:
+            if isinstance(ancestor, (cst.If, cst.While)) and code in self.context.module.code_for_node(ancestor.test):
+                return True
+        if isinstance(operand, cst.Name):
+            scope = self.context.module.code_for_node(self.context.scope())
+            name = re.escape(operand.value)
+            return re.search(rf"\b{name}\s*(==|!=|<=|>=|<|>)|(==|!=|<=|>=|<|>)\s*{name}\b|where\([^)]*\b{name}\b", scope) is not None
+        return False
+
+
+def _uncast(node: cst.BaseExpression) -> cst.BaseExpression:
+    while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _CASTS - {"sum"}:
+        node = node.func.value
+    return node
+
+
+def _is_difference(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Subtract)
+
+
+def _is_squared_difference(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Power):
+        return _is_difference(node.left) and isinstance(node.right, cst.Integer) and node.right.value == "2"
+    if isinstance(node, cst.Call) and syntax.method_name(node) in ("pow", "square"):
+        exponent = syntax.argument(node, 0, "exponent")
+        squared = syntax.method_name(node) == "square" or (isinstance(exponent, cst.Integer) and exponent.value == "2")
+        return squared and _is_difference(node.func.value)  # type: ignore[attr-defined]
+    return False
