@@ -11,8 +11,9 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import torch
 from torch import fx, nn
@@ -25,6 +26,7 @@ _NOISY_LOGGERS = (
     "torch._export",
     "torch.fx.experimental.symbolic_shapes",
     "torch._functorch",
+    "torch.__trace",
 )
 
 #: Messages of errors raised by meta kernels for values they cannot know.
@@ -116,7 +118,7 @@ def _strip_module_stacks(graph: fx.Graph) -> None:
         for key, (path, kind) in stack.items():
             if path == "inner":
                 continue  # the user's model itself: the root
-            cleaned[key] = (path[len(_PREFIX) :] if path.startswith(_PREFIX) else path, kind)
+            cleaned[key] = (path.removeprefix(_PREFIX), kind)
         node.meta["nn_module_stack"] = cleaned
 
 
@@ -148,9 +150,9 @@ def make_fx_graph(model: nn.Module, args: Sequence[torch.Tensor]) -> AtenGraph:
         return tuple(tensors_in(torch.func.functional_call(model, dict(zip(names, flat_state)), inputs, strict=False)))
 
     with quiet():
-        module = make_fx(run, tracing_mode="fake", record_module_stack=True, record_stack_traces=True)(
-            [state[name] for name in names], *args
-        )
+        module = make_fx(
+            run, tracing_mode="fake", _allow_non_fake_inputs=True, record_module_stack=True, record_stack_traces=True
+        )([state[name] for name in names], *args)
     placeholders = [node for node in module.graph.nodes if node.op == "placeholder"]
     param_names = {node.name: name for node, name in zip(placeholders, names) if name in params}
     inputs = [node.name for node in placeholders[len(names) :]]

@@ -6,8 +6,10 @@ load/build on meta -> choose primes -> capture (fx, export, make_fx, hooks)
 
 from __future__ import annotations
 
+import inspect
 import time
-from typing import Any, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -15,15 +17,24 @@ from torch import nn
 from nnlint.trace import checks, ranges, summary
 from nnlint.trace.capture import capture
 from nnlint.trace.errors import TraceUsageError
-from nnlint.trace.facts import analyse
+from nnlint.trace.facts import Context, analyse
 from nnlint.trace.findings import to_diagnostics
-from nnlint.trace.source import definition
 from nnlint.trace.frames import Location
-from nnlint.trace.graph import build_graph
 from nnlint.trace.loader import build
 from nnlint.trace.primes import Assignment, choose_assignments
 from nnlint.trace.report import CaptureInfo, TraceReport
-from nnlint.trace.spec import InputSpec, batch_symbol, fixed_sizes, free_symbols, parse_dtype, parse_input
+from nnlint.trace.source import definition
+from nnlint.trace.spec import (
+    InputSpec,
+    batch_symbol,
+    fixed_sizes,
+    free_symbols,
+    parse_dtype,
+    parse_input,
+)
+
+if TYPE_CHECKING:
+    import networkx
 
 Input = str | InputSpec | torch.Tensor
 Inputs = Input | Sequence[Input]
@@ -34,6 +45,25 @@ def _specs(inputs: Inputs) -> list[InputSpec | torch.Tensor]:
     if not items:
         raise TraceUsageError("give at least one input: a spec such as 'B,3,32,32' or an example tensor")
     return [parse_input(item) if isinstance(item, str) else item for item in items]
+
+
+def check_arity(model: nn.Module, count: int) -> None:
+    """One input per positional parameter of ``forward`` without a default."""
+    try:
+        parameters = list(inspect.signature(model.forward).parameters.values())
+    except (TypeError, ValueError):
+        return
+    if any(p.kind == p.VAR_POSITIONAL for p in parameters):
+        return
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = [p for p in positional if p.default is p.empty]
+    if len(required) <= count <= len(positional):
+        return
+    names = ", ".join(p.name for p in positional)
+    wanted = f"{len(required)}" if len(required) == len(positional) else f"{len(required)} to {len(positional)}"
+    raise TraceUsageError(
+        f"{type(model).__name__}.forward({names}) takes {wanted} inputs but {count} were given (one --input per input)"
+    )
 
 
 def model_sizes(model: nn.Module) -> set[int]:
@@ -74,6 +104,7 @@ def trace(
     items = _specs(inputs)
     default_dtype = parse_dtype(dtype)
     model = build(model_or_factory, kwargs, getattr(model_or_factory, "__name__", "the model"))
+    check_arity(model, len(items))
     specs = [item for item in items if isinstance(item, InputSpec)]
     fixed = fixed_sizes(specs) | model_sizes(model) | {s for item in items if isinstance(item, torch.Tensor) for s in item.shape}
     first, second = choose_assignments(free_symbols(specs), fixed)
@@ -86,4 +117,11 @@ def trace(
     origin = origin or definition(model_or_factory if not isinstance(model_or_factory, nn.Module) else type(model))
     info = CaptureInfo(captured.tier, tuple(captured.failures), tuple(captured.notes), dict(first.primes),
                        len(captured.graph.nodes), time.perf_counter() - started)
-    return TraceReport(to_diagnostics(findings, ctx, origin), build_graph(ctx), info, summary.rows(ctx, findings, depth))
+    return TraceReport(to_diagnostics(findings, ctx, origin), info, summary.rows(ctx, findings, depth), lambda: _graph(ctx))
+
+
+def _graph(ctx: Context) -> networkx.DiGraph:
+    """Built on first use: networkx is imported only when the graph is wanted."""
+    from nnlint.trace.graph import build_graph
+
+    return build_graph(ctx)

@@ -10,8 +10,8 @@ operation that rejected the input shapes if one did, else every tier's reason.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import torch
 from torch import fx, nn

@@ -9,12 +9,15 @@ Exit status: 0 no findings, 1 findings, 2 usage error or untraceable model.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 from typing import Any, TextIO
 
 from nnlint.trace.errors import TraceUsageError, describe_exception
 from nnlint.trace.spec import DTYPES, parse_dtype, parse_inputs
+
+GRAPH_FORMATS = (".graphml", ".dot", ".gv", ".json", ".html", ".htm")  # as in nnlint.trace.export, without networkx
 
 EPILOG = """\
 examples:
@@ -27,12 +30,12 @@ the model can be followed. Fixed dims are numbers; H=32 names a dim and pins its
 """
 
 
-def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``trace`` subcommand."""
     parser = subparsers.add_parser(
         "trace",
         help="trace a model on meta tensors and check its dims, parameters and NaN-prone ops",
-        description="Build the model on the meta device, trace it with prime-sized free dims, and report "
+        description="Build the model on the meta device, trace it with prime-sized free dims, and report\n"
         "hidden dimension bugs, frozen or unused parameters and NaN-prone operations (codes NT1xx).",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -81,8 +84,22 @@ def _print_full(report: Any, args: argparse.Namespace, out: TextIO) -> None:
     if not args.no_summary and report.rows:
         summary.render(report.rows, out)
         out.write("\n")
-    for line in report.capture.lines():
-        out.write(line + "\n")
+    out.writelines(line + "\n" for line in report.capture.lines())
+
+
+def _missing_dependency() -> str:
+    """"torch" or "networkx" when the ``trace`` extra is not installed, else ""."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return "torch"
+    return "" if importlib.util.find_spec("networkx") else "networkx"
+
+
+def _check_graph_paths(paths: list[str]) -> None:
+    for path in paths:
+        if not path.lower().endswith(GRAPH_FORMATS):
+            raise TraceUsageError(f"--graph {path}: unknown format (use {', '.join(GRAPH_FORMATS)})")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -93,22 +110,23 @@ def run(args: argparse.Namespace) -> int:
         dtype = parse_dtype(args.dtype)
         kwargs = _kwargs(args.kwargs)
         ignore = {code.strip().upper() for code in args.ignore.split(",") if code.strip()}
-        try:
-            import networkx  # noqa: F401
-            import torch  # noqa: F401
-        except ImportError as error:
-            err.write(f"nnlint trace: needs {error.name or 'torch'}: pip install 'nnlint[trace]'\n")
+        _check_graph_paths(args.graph)
+        missing = _missing_dependency()
+        if missing:
+            err.write(f"nnlint trace: needs {missing}: pip install 'nnlint[trace]'\n")
             return 2
         from nnlint.trace.api import trace
-        from nnlint.trace.export import write_graph
-        from nnlint.trace.source import definition
         from nnlint.trace.loader import load_target
+        from nnlint.trace.source import definition
 
         target = load_target(args.target)
         report = trace(target, specs, dtype=dtype, kwargs=kwargs, ignore=ignore, depth=args.depth,
                        origin=definition(target))
-        for path in args.graph:
-            write_graph(report.graph, path, title=args.target)
+        if args.graph:  # networkx is imported only when a graph file is wanted
+            from nnlint.trace.export import write_graph
+
+            for path in args.graph:
+                write_graph(report.graph, path, title=args.target)
     except TraceUsageError as error:
         err.write(f"nnlint trace: {error}\n")
         return 2

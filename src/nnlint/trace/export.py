@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from typing import Any, Callable, TextIO
+from collections.abc import Callable
+from typing import Any, TextIO
 
 import networkx
 
+from nnlint.trace.command import GRAPH_FORMATS as FORMATS
 from nnlint.trace.errors import TraceUsageError
 from nnlint.trace.html import COLOURS, render_html
-
-FORMATS = (".graphml", ".dot", ".gv", ".json", ".html", ".htm")
 
 
 def _quote(value: Any) -> str:
@@ -34,8 +34,7 @@ def write_dot(graph: networkx.DiGraph, out: TextIO) -> None:
         if not data.get("live", True):
             attributes["style"] = "filled,dashed"
         out.write(f"  {_quote(name)} [" + ", ".join(f"{key}={_quote(value)}" for key, value in attributes.items()) + "];\n")
-    for source, target in graph.edges:
-        out.write(f"  {_quote(source)} -> {_quote(target)};\n")
+    out.writelines(f"  {_quote(source)} -> {_quote(target)};\n" for source, target in graph.edges)
     out.write("}\n")
 
 
@@ -50,17 +49,25 @@ def _graphml(graph: networkx.DiGraph, out: TextIO) -> None:
 
 def write_graph(graph: networkx.DiGraph, path: str, title: str = "model") -> None:
     """Write ``graph`` to ``path`` in the format its extension names."""
+
+    def html(graph: networkx.DiGraph, out: TextIO) -> None:
+        out.write(render_html(graph, title))
+
     extension = os.path.splitext(path)[1].lower()
     writers: dict[str, Callable[[networkx.DiGraph, TextIO], None]] = {
-        ".graphml": _graphml, ".dot": write_dot, ".gv": write_dot, ".json": _json,
-        ".html": lambda g, out: out.write(render_html(g, title)), ".htm": lambda g, out: out.write(render_html(g, title)),
+        ".graphml": _graphml, ".dot": write_dot, ".gv": write_dot, ".json": _json, ".html": html, ".htm": html,
     }
     if extension not in writers:
         raise TraceUsageError(f"--graph {path}: unknown format {extension or '(none)'} (use {', '.join(FORMATS)})")
     directory = os.path.dirname(os.path.abspath(path))
     try:
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=directory, delete=False, suffix=extension) as handle:
-            writers[extension](graph, handle)
-        os.replace(handle.name, path)
+        handle, temporary = tempfile.mkstemp(dir=directory, suffix=extension)
     except OSError as error:
         raise TraceUsageError(f"--graph {path}: {error.strerror or error}") from error
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            writers[extension](graph, out)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise

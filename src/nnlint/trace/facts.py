@@ -10,8 +10,8 @@ reaches the output. Checks read these facts; none of them re-derives them.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from torch import fx, nn
 
@@ -66,12 +66,16 @@ class Context:
     def graph(self) -> fx.Graph:
         return self.captured.graph
 
-    def facts(self, node: fx.Node) -> NodeFacts:
-        return node.meta["nnlint"]
-
     def nodes(self) -> Iterable[tuple[fx.Node, NodeFacts]]:
         for node in self.captured.graph.nodes:
             yield node, node.meta["nnlint"]
+
+    def live_nodes(self) -> Iterable[tuple[fx.Node, NodeFacts]]:
+        """Nodes the output depends on: a bug in a discarded value cannot hurt training."""
+        for node in self.captured.graph.nodes:
+            facts = node.meta["nnlint"]
+            if facts.live:
+                yield node, facts
 
 
 class _Labeller:

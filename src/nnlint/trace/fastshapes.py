@@ -14,7 +14,8 @@ the real kernel would check.
 from __future__ import annotations
 
 import operator
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -27,11 +28,21 @@ def _float(value: Any) -> bool:
     return isinstance(value, torch.Tensor) and value.is_floating_point()
 
 
+def _like(x: torch.Tensor) -> torch.Tensor | None:
+    """A new tensor with ``x``'s size, dtype and (contiguous) layout.
+
+    ``torch.empty_like`` on meta computes the layout in Python and imports
+    sympy (half a second); for a contiguous input the answer is known. Other
+    layouts go to the real kernel, which knows how to keep them.
+    """
+    return torch.empty(x.shape, dtype=x.dtype, device=x.device) if x.is_contiguous() else None
+
+
 def _like_input(args: tuple[Any, ...], kwargs: dict[str, Any]) -> torch.Tensor | None:
     """Elementwise and normalising ops on a floating tensor: same shape and dtype."""
     if not args or not _float(args[0]) or kwargs.get("out") is not None or kwargs.get("dtype") is not None:
         return None
-    return torch.empty_like(args[0])
+    return _like(args[0])
 
 
 def _normalised(args: tuple[Any, ...], kwargs: dict[str, Any]) -> torch.Tensor | None:
@@ -41,7 +52,7 @@ def _normalised(args: tuple[Any, ...], kwargs: dict[str, Any]) -> torch.Tensor |
         return None
     if len(shape) > args[0].dim() or tuple(args[0].shape[args[0].dim() - len(shape):]) != tuple(shape):
         return None
-    return torch.empty_like(args[0])
+    return _like(args[0])
 
 
 def _broadcast(args: tuple[Any, ...], kwargs: dict[str, Any]) -> torch.Tensor | None:
@@ -51,11 +62,22 @@ def _broadcast(args: tuple[Any, ...], kwargs: dict[str, Any]) -> torch.Tensor | 
     tensors = [a for a in args if isinstance(a, torch.Tensor)]
     if not tensors or not all(_float(t) for t in tensors) or not all(isinstance(a, (torch.Tensor, int, float)) for a in args):
         return None
-    try:
-        shape = torch.broadcast_shapes(*(t.shape for t in tensors))
-    except RuntimeError:
+    shape = _broadcast_shape(*(tuple(t.shape) for t in tensors))
+    if shape is None:
         return None  # let the real kernel raise its own message
     return torch.empty(shape, dtype=torch.result_type(args[0], args[1]), device="meta")
+
+
+def _broadcast_shape(*shapes: tuple[int, ...]) -> tuple[int, ...] | None:
+    """NumPy broadcasting of concrete shapes (``torch.broadcast_shapes`` imports sympy on first use)."""
+    rank = max(len(shape) for shape in shapes)
+    result = []
+    for axis in range(rank):
+        sizes = {shape[axis - rank + len(shape)] for shape in shapes if axis - rank + len(shape) >= 0} - {1}
+        if len(sizes) > 1:
+            return None
+        result.append(sizes.pop() if sizes else 1)
+    return tuple(result)
 
 
 def _attention(args: tuple[Any, ...], kwargs: dict[str, Any]) -> torch.Tensor | None:
@@ -82,6 +104,18 @@ def _linear(args: tuple[Any, ...], kwargs: dict[str, Any]) -> torch.Tensor | Non
     return x.new_empty((*x.shape[:-1], weight.shape[0]))
 
 
+def _embedding(args: tuple[Any, ...], kwargs: dict[str, Any]) -> torch.Tensor | None:
+    """``F.embedding(indices, weight)``: one row of ``weight`` per index."""
+    if len(args) < 2 or kwargs:
+        return None
+    indices, weight = args[0], args[1]
+    if not isinstance(indices, torch.Tensor) or indices.dtype not in (torch.int64, torch.int32):
+        return None
+    if not _float(weight) or weight.dim() != 2:
+        return None
+    return weight.new_empty((*indices.shape, weight.shape[1]))
+
+
 _UNARY_FUNCTIONS = (
     F.relu, torch.relu, F.gelu, F.silu, F.mish, F.elu, F.leaky_relu, F.hardtanh, F.relu6, F.softplus, F.dropout,
     torch.tanh, torch.sigmoid, F.sigmoid, F.tanh, torch.exp, torch.log, torch.sqrt, torch.rsqrt, torch.neg,
@@ -97,14 +131,15 @@ _BINARY = (operator.add, operator.sub, operator.mul, operator.truediv, operator.
 
 FUNCTIONS: dict[Any, Rule] = {fn: _like_input for fn in _UNARY_FUNCTIONS}
 FUNCTIONS.update({fn: _broadcast for fn in _BINARY})
-FUNCTIONS.update({F.layer_norm: _normalised, F.scaled_dot_product_attention: _attention, F.linear: _linear})
+FUNCTIONS.update({F.layer_norm: _normalised, F.scaled_dot_product_attention: _attention, F.linear: _linear,
+                  F.embedding: _embedding})
 if hasattr(F, "rms_norm"):
     FUNCTIONS[F.rms_norm] = _normalised
 METHODS: dict[str, Rule] = {name: _like_input for name in _UNARY_METHODS}
 METHODS.update({name: _broadcast for name in ("add", "sub", "mul", "div", "add_", "sub_", "mul_", "div_")})
 
 
-def _module_rule(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> torch.Tensor | None:
+def _module_rule(module: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> torch.Tensor | None:
     if len(args) != 1 or kwargs or not _float(args[0]):
         return None
     x = args[0]
@@ -113,8 +148,8 @@ def _module_rule(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any
         return _normalised((x, tuple(shape)), {})
     channels = getattr(module, "num_features", None) or getattr(module, "num_channels", None)
     if channels is not None:  # BatchNorm, InstanceNorm, GroupNorm
-        return torch.empty_like(x) if x.dim() >= 2 and x.shape[1] == channels else None
-    return torch.empty_like(x)
+        return _like(x) if x.dim() >= 2 and x.shape[1] == channels else None
+    return _like(x)
 
 
 _SHAPE_PRESERVING_MODULES = (
@@ -127,14 +162,66 @@ _SHAPE_PRESERVING_MODULES = (
 _ADAPTIVE_AVERAGE = {nn.AdaptiveAvgPool1d: 1, nn.AdaptiveAvgPool2d: 2, nn.AdaptiveAvgPool3d: 3}
 
 
-def _adaptive_pool(module: nn.Module, spatial: int, args: tuple[Any, ...], kwargs: dict[str, Any]) -> torch.Tensor | None:
+def _adaptive_pool(module: Any, spatial: int, args: tuple[Any, ...], kwargs: dict[str, Any]) -> torch.Tensor | None:
     """``nn.AdaptiveAvgPoolNd``: the last ``spatial`` sizes become ``output_size`` (None keeps a size)."""
     if len(args) != 1 or kwargs or not _float(args[0]) or args[0].dim() not in (spatial + 1, spatial + 2):
         return None
-    x, size = args[0], module.output_size  # type: ignore[attr-defined]
+    x, size = args[0], module.output_size
     wanted = (size,) * spatial if isinstance(size, int) or size is None else tuple(size)
     kept = x.shape[x.dim() - spatial:]
     return x.new_empty((*x.shape[: x.dim() - spatial], *(k if w is None else w for w, k in zip(wanted, kept))))
+
+
+def _window(size: int, kernel: int, stride: int, pad: int, dilation: int) -> int:
+    """Output length of a sliding window (conv or pool, floor mode)."""
+    return (size + 2 * pad - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def _triple(value: Any, spatial: int) -> tuple[int, ...]:
+    return (value,) * spatial if isinstance(value, int) else tuple(value)
+
+
+_CONVOLUTIONS = {nn.Conv1d: 1, nn.Conv2d: 2, nn.Conv3d: 3}
+_POOLS = {nn.MaxPool1d: 1, nn.MaxPool2d: 2, nn.MaxPool3d: 3, nn.AvgPool1d: 1, nn.AvgPool2d: 2, nn.AvgPool3d: 3}
+
+
+def _convolution(module: Any, spatial: int, args: tuple[Any, ...], kwargs: dict[str, Any]) -> torch.Tensor | None:
+    """``nn.ConvNd``: the window formula per spatial dim, ``out_channels`` channels."""
+    if len(args) != 1 or kwargs or not _float(args[0]) or args[0].dtype != module.weight.dtype:
+        return None
+    x = args[0]
+    if x.dim() not in (spatial + 1, spatial + 2) or x.shape[-spatial - 1] != module.in_channels:
+        return None
+    sizes = []
+    for axis in range(spatial):
+        size = x.shape[x.dim() - spatial + axis]
+        if module.padding == "same":
+            sizes.append(size)
+            continue
+        pad = 0 if module.padding == "valid" else module.padding[axis]
+        sizes.append(_window(size, module.kernel_size[axis], module.stride[axis], pad, module.dilation[axis]))
+    if min(sizes) <= 0:
+        return None  # too small for the kernel: the real kernel says so
+    return x.new_empty((*x.shape[: x.dim() - spatial - 1], module.out_channels, *sizes))
+
+
+def _pool(module: Any, spatial: int, args: tuple[Any, ...], kwargs: dict[str, Any]) -> torch.Tensor | None:
+    """``nn.MaxPoolNd``/``nn.AvgPoolNd`` in floor mode: the window formula per spatial dim."""
+    if len(args) != 1 or kwargs or not _float(args[0]) or args[0].dim() not in (spatial + 1, spatial + 2):
+        return None
+    if module.ceil_mode or getattr(module, "return_indices", False):
+        return None
+    x = args[0]
+    kernel = _triple(module.kernel_size, spatial)
+    stride = _triple(module.stride or module.kernel_size, spatial)
+    pad = _triple(module.padding, spatial)
+    dilation = _triple(getattr(module, "dilation", 1), spatial)
+    if any(2 * p > k for p, k in zip(pad, kernel)):
+        return None  # invalid padding: the real kernel says so
+    sizes = [_window(x.shape[x.dim() - spatial + i], kernel[i], stride[i], pad[i], dilation[i]) for i in range(spatial)]
+    if min(sizes) <= 0:
+        return None
+    return x.new_empty((*x.shape[: x.dim() - spatial], *sizes))
 
 
 def for_module(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> torch.Tensor | None:
@@ -144,6 +231,12 @@ def for_module(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any])
         return _module_rule(module, args, kwargs)
     if kind in _ADAPTIVE_AVERAGE:
         return _adaptive_pool(module, _ADAPTIVE_AVERAGE[kind], args, kwargs)
+    if kind in _CONVOLUTIONS:
+        return _convolution(module, _CONVOLUTIONS[kind], args, kwargs)
+    if kind in _POOLS:
+        return _pool(module, _POOLS[kind], args, kwargs)
+    if kind is nn.Embedding and len(args) == 1 and not kwargs:
+        return _embedding((args[0], module.weight), {})
     if kind is nn.Linear and len(args) == 1 and not kwargs:
         return _linear((args[0], module.weight, module.bias), {})
     return None

@@ -9,9 +9,9 @@ path in the message.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
 
 from nnlint.diagnostic import Diagnostic, Range
 from nnlint.trace.codes import BY_CODE

@@ -44,7 +44,7 @@ def is_library(filename: str) -> bool:
 
 def user_frame(frame: FrameType | None = None) -> Location | None:
     """The innermost caller outside torch/nnlint/stdlib, starting at ``frame`` (default: the caller)."""
-    current = frame if frame is not None else sys._getframe(1)
+    current: FrameType | None = frame if frame is not None else sys._getframe(1)
     while current is not None:
         filename = current.f_code.co_filename
         if not is_library(filename):

@@ -14,7 +14,8 @@ no memory, no arithmetic, about 0.3 ms per node.
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 from torch import fx, nn
@@ -117,6 +118,7 @@ class ShapeRun(fx.Interpreter):
 
     def __init__(self, module: fx.GraphModule) -> None:
         super().__init__(module, garbage_collect_values=True)
+        self.extra_traceback = False  # errors are reported as one line with the node, see SpecMismatch
         self.shapes: dict[str, tuple[int, ...]] = {}
         self.dtypes: dict[str, str] = {}
         self.unknown: set[str] = set()
@@ -128,7 +130,7 @@ class ShapeRun(fx.Interpreter):
             return UNKNOWN
         try:
             if n.op == "call_module":
-                value = fastshapes.for_module(self.fetch_attr(n.target), args, kwargs)
+                value = fastshapes.for_module(self.fetch_attr(str(n.target)), args, kwargs)
             else:
                 value = fastshapes.for_call(n.op, n.target, args, kwargs)
             if value is None:
@@ -138,7 +140,7 @@ class ShapeRun(fx.Interpreter):
                 self.unknown.add(n.name)
                 return UNKNOWN
             if n.op == "call_module":
-                what = f"{n.target} ({type(self.module.get_submodule(n.target)).__name__})"
+                what = f"{n.target} ({type(self.module.get_submodule(str(n.target))).__name__})"
             else:
                 what = getattr(n.target, "__name__", str(n.target))
             shapes = [list(item.shape) for item in flat_values(args) if isinstance(item, torch.Tensor)]

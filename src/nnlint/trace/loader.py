@@ -19,8 +19,9 @@ import importlib.util
 import os
 import sys
 import traceback
+from collections.abc import Callable, Mapping, Sequence
 from types import ModuleType
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -66,6 +67,8 @@ def _import_file(path: str) -> ModuleType:
     if directory not in sys.path:
         sys.path.insert(0, directory)
     name = os.path.splitext(os.path.basename(path))[0]
+    if name in sys.modules:  # e.g. a file named like a module already loaded: never shadow it
+        name = f"nnlint_target_{name}"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise TraceUsageError(f"{path}: not a Python file")

@@ -40,8 +40,8 @@ ALIASES = {
     "_native_batch_norm_legit_no_training": "batch_norm", "native_layer_norm": "layer_norm",
     "native_group_norm": "group_norm", "native_dropout": "dropout", "feature_dropout": "dropout",
     "alpha_dropout": "dropout", "dropout1d": "dropout", "dropout2d": "dropout", "dropout3d": "dropout",
-    "lift_fresh_copy": "clone", "_to_copy": "to", "neg": "neg", "negative": "neg", "absolute": "abs",
-    "max_pool2d_with_indices": "max_pool2d", "greater": "gt", "less": "lt", "addmm": "addmm",
+    "lift_fresh_copy": "clone", "_to_copy": "to", "negative": "neg", "absolute": "abs",
+    "max_pool2d_with_indices": "max_pool2d", "greater": "gt", "less": "lt",
 }
 
 #: Classes of torch.nn whose call is one operation of a kind the checks know.

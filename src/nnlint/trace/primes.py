@@ -19,8 +19,8 @@ Pure Python, no torch.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
 
 #: Default primes for conventional names (the design's B=7, T=13, H=11, W=17).
 PREFERRED = {"B": 7, "N": 7, "T": 13, "L": 13, "S": 13, "H": 11, "W": 17, "D": 19, "C": 23}
@@ -148,32 +148,35 @@ def label_for(size1: int, size2: int, first: Assignment, second: Assignment, hin
     return Label((f"?{size1}:{size2}",), False, True, text, base)
 
 
+_DIVISORS = (2, 4, 8, 16, 32, 64) + tuple(k for k in range(3, 65) if k & (k - 1))  # strides are mostly 2
+
+
 def _fit(size1: int, size2: int, first: Assignment, second: Assignment, hint: str | None) -> tuple[str | None, str]:
     """Display-only formula for a derived size: ``T+1``, ``H-2``, ``H/4``; else the number.
 
-    Tried in order: a multiple of one symbol plus a small offset (exact in both
-    runs), then one symbol divided by k, rounded either way (strided convs and
-    pools), powers of two first.
+    Candidates, best first: the hint (the symbol of the same axis in the
+    operation's input) before other symbols; then ``S+c``, then ``kS+c`` (both
+    exact in the two runs, small ``c``), then ``S/k`` rounded either way
+    (strided convs and pools) with powers of two before other ``k``.
     """
-    names = sorted(first.primes, key=lambda name: name != hint)
-    shifted = []
-    for rank, name in enumerate(names):
-        p1, p2 = first.primes[name], second.primes[name]
+    candidates: list[tuple[tuple[int, ...], str, str]] = []
+    for name, p1 in first.primes.items():
+        p2 = second.primes[name]
+        rank = int(name != hint)
         for times in range(1, 9):
             offset = size1 - times * p1
             if size2 - times * p2 == offset and abs(offset) <= 16:
                 term = name if times == 1 else f"{times}{name}"
-                shifted.append((rank, abs(offset), times, name, term if offset == 0 else f"{term}{offset:+d}"))
-    if shifted:
-        best = min(shifted)
-        return best[3], best[4]
-    divisors = (2, 4, 8, 16, 32, 64) + tuple(k for k in range(3, 65) if k & (k - 1))  # strides are mostly 2
-    for name in names:
-        p1, p2 = first.primes[name], second.primes[name]
-        for k in divisors:
+                text = term if offset == 0 else f"{term}{offset:+d}"
+                candidates.append(((rank, int(times > 1), abs(offset)), name, text))
+        for k in _DIVISORS:
             if size1 in (p1 // k, -(-p1 // k)) and size2 in (p2 // k, -(-p2 // k)):
-                return name, f"{name}/{k}"
-    return None, str(size1)
+                candidates.append(((rank, 2, _DIVISORS.index(k)), name, f"{name}/{k}"))
+                break
+    if not candidates:
+        return None, str(size1)
+    _, name, text = min(candidates)
+    return name, text
 
 
 def unverified_label(size1: int, first: Assignment) -> Label:

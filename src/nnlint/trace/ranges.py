@@ -11,7 +11,8 @@ non-negative.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from torch import fx
 
@@ -79,9 +80,12 @@ def _sub(node: fx.Node) -> Interval:
         return ANY
     low, high = x[0] - y[1], x[1] - y[0]
     subtracted = origin(ops.arg(node, 1, "other"))
-    if isinstance(subtracted, fx.Node) and subtracted.meta["nnlint"].kind in ("amax", "max", "logsumexp"):
-        if origin(ops.arg(subtracted, 0, "input")) is origin(ops.arg(node, 0, "input")):
-            high = min(high, 0.0)  # x - max(x): the log-sum-exp trick
+    if (
+        isinstance(subtracted, fx.Node)
+        and subtracted.meta["nnlint"].kind in ("amax", "max", "logsumexp")
+        and origin(ops.arg(subtracted, 0, "input")) is origin(ops.arg(node, 0, "input"))
+    ):
+        high = min(high, 0.0)  # x - max(x): the log-sum-exp trick
     return ANY if math.isnan(low) or math.isnan(high) else (low, high)
 
 

@@ -14,8 +14,9 @@ report says where), ``nonzero``-like ops return their largest possible size.
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import torch
 from torch import fx, nn

@@ -14,9 +14,9 @@ unknown order never produces a finding. Pure Python, no torch.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import permutations, product
-from typing import Sequence
 
 from nnlint.trace.primes import Atom, Label, exact_label
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Mapping
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from nnlint.diagnostic import Diagnostic
 
@@ -46,10 +48,20 @@ class SummaryRow:
 
 @dataclass
 class TraceReport:
+    """Diagnostics, the capture tier, the summary rows, and the graph (built on first use).
+
+    Building the ``networkx`` graph is left until ``graph`` is read, so the
+    command line does not import networkx unless ``--graph`` asks for a file.
+    """
+
     diagnostics: list[Diagnostic]
-    graph: "networkx.DiGraph"
     capture: CaptureInfo
-    rows: list[SummaryRow] = field(default_factory=list)
+    rows: list[SummaryRow]
+    build_graph: Callable[[], networkx.DiGraph] = field(repr=False, compare=False)
+
+    @cached_property
+    def graph(self) -> networkx.DiGraph:
+        return self.build_graph()
 
     @property
     def ok(self) -> bool:

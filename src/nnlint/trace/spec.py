@@ -12,8 +12,8 @@ Pure Python: the CLI validates a spec before importing torch.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from nnlint.trace.errors import TraceUsageError
 

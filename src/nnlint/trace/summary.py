@@ -7,7 +7,8 @@ on. Building rows is one pass over the nodes; rendering uses rich.
 
 from __future__ import annotations
 
-from typing import Iterable, TextIO
+from collections.abc import Iterable
+from typing import TextIO
 
 from nnlint.trace.facts import Context
 from nnlint.trace.findings import Finding
@@ -34,9 +35,9 @@ def rows(ctx: Context, findings: Iterable[Finding], depth: int) -> list[SummaryR
             if facts.flags:
                 flags.setdefault(path, set()).update(facts.flags)
     for finding in findings:
-        path = finding.attribute if finding.attribute in ctx.modules else finding.module
-        if path is not None and finding.node is None:
-            flags.setdefault(path, set()).add(finding.code)
+        owner = finding.attribute if finding.attribute in ctx.modules else finding.module
+        if owner is not None and finding.node is None:
+            flags.setdefault(owner, set()).add(finding.code)
     table = []
     for path, module in ctx.modules.items():
         if path and path.count(".") >= depth:

@@ -8,7 +8,7 @@ together): all the expensive analysis is done once, in ``facts`` and ``ranges``.
 
 from __future__ import annotations
 
-from typing import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 
 from torch import fx
 

@@ -7,7 +7,8 @@ free dim; without one, the batch checks stay silent.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from torch import fx
 
@@ -34,7 +35,7 @@ def _facts(value: Any) -> NodeFacts | None:
 
 def view_reorders_dims(ctx: Context) -> Iterable[Finding]:
     """NT101: a view/reshape whose factors come out in another order."""
-    for node, facts in ctx.nodes():
+    for node, facts in ctx.live_nodes():
         if facts.reorder is None:
             continue
         before = _facts(ops.arg(node, 0, "input"))
@@ -62,13 +63,11 @@ def _contracted(node: fx.Node, facts: NodeFacts, ctx: Context) -> list[tuple[Nod
     if facts.kind in ("conv", "conv_transpose"):
         x = _facts(ops.arg(node, 0, "input"))
         if node.op == "call_module":
-            weight_rank = ctx.modules[str(node.target)].weight.dim()
-        else:
+            module: Any = ctx.modules[str(node.target)]
+            weight_rank, groups = module.weight.dim(), module.groups
+        else:  # conv2d(x, w, b, stride, padding, dilation, groups); aten convolution has 2 more before groups
             weight = _facts(ops.arg(node, 1, "weight"))
             weight_rank = len(weight.shape) if weight is not None and weight.shape is not None else None
-        if node.op == "call_module":
-            groups = ctx.modules[str(node.target)].groups
-        else:  # conv2d(x, w, b, stride, padding, dilation, groups); aten convolution has 2 more before groups
             groups = ops.arg(node, 8 if "convolution" in str(node.target) else 6, "groups", 1)
         if x is None or x.shape is None or weight_rank is None or groups != 1:
             return []  # grouped convs fold samples into channels on purpose (per-sample kernels)
@@ -80,7 +79,7 @@ def batch_merged_into_features(ctx: Context) -> Iterable[Finding]:
     """NT102: the batch symbol inside a dimension that a Linear/matmul/conv contracts."""
     if ctx.batch is None:
         return
-    for node, facts in ctx.nodes():
+    for node, facts in ctx.live_nodes():
         for operand, dim in _contracted(node, facts, ctx):
             if not operand.data or operand.labels is None or not operand.labels:
                 continue
@@ -156,7 +155,7 @@ def reduction_over_batch(ctx: Context) -> Iterable[Finding]:
     """NT104: softmax/normalisation/reduction whose dim is the batch."""
     if ctx.batch is None:
         return
-    for node, facts in ctx.nodes():
+    for node, facts in ctx.live_nodes():
         if facts.kind not in DIM_ARGUMENT or any(word in facts.module_type.lower() for word in ("norm", "loss")):
             continue
         source = _facts(ops.arg(node, 0, "input"))
@@ -182,7 +181,7 @@ def _grown(shape: Sequence[int], out: Sequence[int]) -> set[int]:
 
 def broadcast_grows_both(ctx: Context) -> Iterable[Finding]:
     """NT105: a broadcast that stretches each operand along a different dimension."""
-    for node, facts in ctx.nodes():
+    for node, facts in ctx.live_nodes():
         if facts.kind not in BINARY or facts.shape is None or facts.labels is None:
             continue
         first = 1 if facts.kind == "where" else 0

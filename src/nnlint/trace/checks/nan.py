@@ -7,7 +7,8 @@ parameters and sizes are never reported: their values are not knowable here.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from torch import fx
 
@@ -21,24 +22,24 @@ Safe = Callable[[float, float], bool]
 
 
 
-def _POSITIVE(low: float, high: float) -> bool:
+def _positive(low: float, high: float) -> bool:
     return low > 0
 
 
-def _NONZERO(low: float, high: float) -> bool:
+def _nonzero(low: float, high: float) -> bool:
     return low > 0 or high < 0
 
 
 #: kind -> (argument holding the risky operand, when it is safe, what goes wrong)
 RISKS: dict[str, tuple[int, Safe, str]] = {
-    "log": (0, _POSITIVE, "log of a value that can be 0 or negative gives -inf/NaN"),
-    "log2": (0, _POSITIVE, "log of a value that can be 0 or negative gives -inf/NaN"),
-    "log10": (0, _POSITIVE, "log of a value that can be 0 or negative gives -inf/NaN"),
+    "log": (0, _positive, "log of a value that can be 0 or negative gives -inf/NaN"),
+    "log2": (0, _positive, "log of a value that can be 0 or negative gives -inf/NaN"),
+    "log10": (0, _positive, "log of a value that can be 0 or negative gives -inf/NaN"),
     "log1p": (0, lambda low, high: low > -1, "log1p of a value that can be <= -1 gives -inf/NaN"),
-    "sqrt": (0, _POSITIVE, "sqrt of a value that can be 0 or negative: NaN, and an infinite gradient at 0"),
-    "rsqrt": (0, _POSITIVE, "rsqrt of a value that can be 0 or negative gives inf/NaN"),
-    "div": (1, _NONZERO, "the denominator can be 0"),
-    "rdiv": (0, _NONZERO, "the denominator can be 0"),
+    "sqrt": (0, _positive, "sqrt of a value that can be 0 or negative: NaN, and an infinite gradient at 0"),
+    "rsqrt": (0, _positive, "rsqrt of a value that can be 0 or negative gives inf/NaN"),
+    "div": (1, _nonzero, "the denominator can be 0"),
+    "rdiv": (0, _nonzero, "the denominator can be 0"),
     "exp": (0, lambda low, high: high < 88, "exp of an unbounded value overflows to inf"),
     "acos": (0, lambda low, high: -1 <= low and high <= 1, "acos outside [-1, 1] is NaN (and its gradient at ±1 is inf)"),
     "asin": (0, lambda low, high: -1 <= low and high <= 1, "asin outside [-1, 1] is NaN (and its gradient at ±1 is inf)"),
@@ -52,7 +53,7 @@ def _risk(node: fx.Node, facts: NodeFacts) -> tuple[Any, Safe, str] | None:
     if facts.kind == "pow":
         exponent = ops.arg(node, 1, "exponent")
         if isinstance(exponent, (int, float)) and (exponent < 0 or not float(exponent).is_integer()):
-            return ops.arg(node, 0, "input"), _POSITIVE, _FRACTIONAL_POW
+            return ops.arg(node, 0, "input"), _positive, _FRACTIONAL_POW
         return None
     if facts.kind not in RISKS:
         return None
@@ -66,7 +67,7 @@ def _range_text(low: float, high: float) -> str:
 
 def nan_prone(ctx: Context) -> Iterable[Finding]:
     """NT110 for unguarded risky operations, NT111 for log of probabilities."""
-    for node, facts in ctx.nodes():
+    for node, facts in ctx.live_nodes():
         risk = _risk(node, facts)
         if risk is None:
             continue

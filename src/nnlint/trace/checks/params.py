@@ -7,7 +7,7 @@ they cover, so a frozen backbone is one line, not one per layer.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from torch import nn
 

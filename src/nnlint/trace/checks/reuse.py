@@ -7,7 +7,7 @@ Calls are counted per module *call* (fx and export number them ``bn``, ``bn@1``,
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from nnlint.trace.facts import Context
 from nnlint.trace.findings import Finding
@@ -15,11 +15,13 @@ from nnlint.trace.frames import Location, describe
 
 
 def norm_module_reused(ctx: Context) -> Iterable[Finding]:
+    tracked = {path for path, module in ctx.modules.items() if path and getattr(module, "running_mean", None) is not None}
+    if not tracked:
+        return
     calls: dict[str, dict[str, Location | None]] = {}
     first_node: dict[str, dict[str, str]] = {}
     for node, facts in ctx.nodes():
-        module = ctx.modules.get(facts.module)
-        if not facts.module or module is None or getattr(module, "running_mean", None) is None:
+        if facts.module not in tracked:
             continue
         seen = calls.setdefault(facts.module, {})
         if facts.call not in seen:
