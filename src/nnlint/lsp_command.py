@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-EXIT_ERROR = 2
+from nnlint.exit_codes import EXIT_ERROR
 _SERVER_PACKAGES = ("pygls", "lsprotocol")
 
 

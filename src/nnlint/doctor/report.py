@@ -20,7 +20,7 @@ from rich.text import Text
 from nnlint.diagnostic import Diagnostic, Position, Range, Severity
 from nnlint.doctor.findings import curve
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+from nnlint.exit_codes import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS  # noqa: F401 - re-exported for the doctor
 
 
 @dataclass
