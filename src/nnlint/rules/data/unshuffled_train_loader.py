@@ -143,6 +143,27 @@ class UnshuffledTrainLoader(Rule):
         """),
         Invalid("""
             from torch.utils.data import DataLoader
+            def fit(model, dataset, loss_fn):
+                loader = DataLoader(
+                    dataset,
+                    batch_size=32,
+                    num_workers=2,
+                )
+                for x, y in loader:
+                    loss_fn(model(x), y).backward()
+        """, line=3, expected_fix="""
+            from torch.utils.data import DataLoader
+            def fit(model, dataset, loss_fn):
+                loader = DataLoader(
+                    dataset,
+                    batch_size=32,
+                    num_workers=2, shuffle=True,
+                )
+                for x, y in loader:
+                    loss_fn(model(x), y).backward()
+        """),
+        Invalid("""
+            from torch.utils.data import DataLoader
             from torch.utils.data.distributed import DistributedSampler
             sampler = DistributedSampler(train_set)
             loader = DataLoader(train_set, batch_size=32, sampler=sampler)
@@ -210,15 +231,11 @@ class UnshuffledTrainLoader(Rule):
         if value.module_key == self.context.info.key:
             self.report(value.call, problem="DistributedSampler.set_epoch(epoch) is never called: every epoch repeats the first epoch's order")
 
-    @staticmethod
-    def _fix(call: cst.Call) -> PendingFix:
+    def _fix(self, call: cst.Call) -> PendingFix:
         shuffle = syntax.keyword(call, "shuffle")
         if shuffle is not None:
             return PendingFix("shuffle=True", shuffle.value, cst.Name("True"), applicability=Applicability.UNSAFE)
-        args = list(call.args)
-        separator = args[-2].comma if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma) else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-        added = cst.Arg(cst.Name("True"), keyword=cst.Name("shuffle"), equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
-                        comma=args[-1].comma)
-        new = call.with_changes(args=[*args[:-1], args[-1].with_changes(comma=separator), added])
-        return PendingFix("add shuffle=True", call, new, applicability=Applicability.UNSAFE)
+        last = call.args[-1].value  # appended after the last argument's value: the call's own layout is kept
+        return PendingFix("add shuffle=True", last, f"{self.context.module.code_for_node(last)}, shuffle=True",
+                          applicability=Applicability.UNSAFE)
 
