@@ -34,7 +34,7 @@ import fuzz_support as fz  # noqa: E402  (the strategies and properties the test
 
 
 def _fix_sources() -> tuple[str, ...]:
-    return tuple(snippet for _, snippet, _ in fz.fixable_examples()) + fz.seeds()[:20]
+    return tuple(snippet for _, snippet, _ in fz.fixable_examples()) + fz.script_seeds()
 
 
 KINDS: tuple[tuple[str, float, Callable[[], st.SearchStrategy[str]], Callable[[str], object]], ...] = (

@@ -55,17 +55,25 @@ ODD_CHARACTERS = ("\u2028", "\u2029", "\x85", "\x0c", "\x0b", "\x1c", "\ufeff", 
 # --- seeds -------------------------------------------------------------------------------------
 
 @cache
-def seeds() -> tuple[str, ...]:
-    """Every fixture script and every rule example (the tricky valid ones included)."""
-    scripts = [path.read_text(encoding="utf-8") for path in sorted(FIXTURES.rglob("*.py"))]
-    examples = [_dedent(example.code) for rule in all_rules() for example in [*rule.invalid, *rule.valid]]
-    return tuple(scripts + examples)
+def script_seeds() -> tuple[str, ...]:
+    """Every fixture script: whole training scripts, buggy and clean."""
+    return tuple(path.read_text(encoding="utf-8") for path in sorted(FIXTURES.rglob("*.py")))
 
 
 @cache
-def fixable_examples() -> tuple[tuple[type[Rule], str, str], ...]:
-    """(rule, snippet, filename) for every invalid example of every fixable rule."""
-    return tuple((rule, _dedent(example.code), example.filename)
+def example_seeds() -> tuple[str, ...]:
+    """Every rule example, the tricky valid ones included."""
+    return tuple(_dedent(example.code) for rule in all_rules() for example in [*rule.invalid, *rule.valid])
+
+
+def seeds() -> tuple[str, ...]:
+    return script_seeds() + example_seeds()
+
+
+@cache
+def fixable_examples() -> tuple[tuple[type[Rule], str, bool], ...]:
+    """(rule, snippet, whether the example shows a fix) for every invalid example of every fixable rule."""
+    return tuple((rule, _dedent(example.code), example.expected_fix is not None)
                  for rule in all_rules() if rule.fixable for example in rule.invalid)
 
 
@@ -82,17 +90,24 @@ def _dedent(code: str) -> str:
 
 # --- generated programs ------------------------------------------------------------------------
 
+@cache
+def _grammar_programs() -> st.SearchStrategy[str]:
+    """Built once: hypothesmith compiles the whole grammar for each new strategy (~1 s)."""
+    return hypothesmith.from_grammar(auto_target=False)
+
+
+@cache
 def generated_programs() -> st.SearchStrategy[str]:
     """hypothesmith programs (grammar and LibCST-node based) that every rule gets to see."""
-    program = st.one_of(hypothesmith.from_grammar(auto_target=False), hypothesmith.from_node(auto_target=False))
+    program = st.one_of(_grammar_programs(), hypothesmith.from_node(auto_target=False))
     return program.map(lambda code: prefilter_header() + code)
 
 
 @st.composite
 def spliced_programs(draw: st.DrawFn) -> str:
     """A generated program pasted between two top-level statements of a real script."""
-    seed = draw(st.sampled_from(seeds()))
-    generated = draw(hypothesmith.from_grammar(auto_target=False))
+    seed = draw(st.sampled_from(script_seeds()) | st.sampled_from(example_seeds()))
+    generated = draw(_grammar_programs())
     lines = seed.splitlines(keepends=True)
     cut = draw(st.sampled_from(_top_level_boundaries(seed)))
     return "".join(lines[:cut]) + generated + ("\n" if generated and not generated.endswith("\n") else "") + "".join(lines[cut:])
@@ -142,7 +157,7 @@ def swap_statements(draw: st.DrawFn, text: str) -> str:
     i = draw(st.integers(0, len(body) - 2))
     j = draw(st.integers(i + 1, len(body) - 1))
     a, b = body[i], body[j]
-    lines = text.splitlines(keepends=True)
+    lines = python_lines(text)  # ast's line numbers: only \n, \r\n and \r break lines
     a_lines, b_lines = (a.lineno - 1, a.end_lineno or a.lineno), (b.lineno - 1, b.end_lineno or b.lineno)
     if a_lines[1] > b_lines[0]:  # both on one line (``x = 1; y = 2``)
         return text
@@ -227,8 +242,11 @@ MUTATIONS: tuple[Mutation, ...] = (delete_lines, swap_lines, swap_statements, tr
 
 @st.composite
 def mutated_scripts(draw: st.DrawFn, sources: Sequence[str] | None = None, max_mutations: int = 3) -> str:
-    """A seed with one to ``max_mutations`` mutations applied in turn."""
-    text = draw(st.sampled_from(tuple(sources) if sources is not None else seeds()))
+    """A seed (half the time a whole script, else a rule example) with 1 to ``max_mutations`` mutations."""
+    if sources is None:
+        text = draw(st.sampled_from(script_seeds()) | st.sampled_from(example_seeds()))
+    else:
+        text = draw(st.sampled_from(tuple(sources)))
     for _ in range(draw(st.integers(1, max_mutations))):
         text = draw(st.sampled_from(MUTATIONS))(draw, text)
     return text
@@ -345,7 +363,8 @@ def splice(text: str, edits: Sequence[Edit]) -> str:
 def map_position(text: str, edits: Sequence[Edit], position: Position) -> Position:
     """Where ``position`` of ``text`` is once ``edits`` are applied (inside an edit: at its start)."""
     where = offset(text, position)
-    shift, moved_to = 0, None
+    shift = 0
+    moved_to: int | None = None
     for edit in edits:
         start, end = offset(text, edit.range.start), offset(text, edit.range.end)
         if where >= end:  # after the edit (an insertion exactly here pushes it on too)

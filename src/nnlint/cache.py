@@ -53,11 +53,19 @@ class ResultCache:
             self.directory.mkdir(parents=True, exist_ok=True)
             _mark_ignored(self.directory)
             handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+        except OSError:
+            return  # a cache that cannot be written only costs speed
+        try:
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
                 json.dump(entry, stream)
             os.replace(temporary, self._entry(path, data))
-        except OSError:
-            pass  # a cache that cannot be written only costs speed
+        except BaseException as error:  # also Ctrl-C: no half-written temp file is left behind
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+            if not isinstance(error, OSError):
+                raise
 
     def _entry(self, path: str, data: bytes) -> Path:
         digest = hashlib.sha256()

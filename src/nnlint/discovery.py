@@ -44,10 +44,10 @@ def discover(arguments: Sequence[str], exclude: Iterable[str] = (), root: Path |
 
     for argument in arguments:
         if os.path.isdir(argument):
-            before = len(found.files)
-            for path in _walk(argument, patterns, root):
+            before, errors_before = len(found.files), len(found.errors)
+            for path in _walk(argument, patterns, root, found.errors):
                 add(path)
-            if len(found.files) == before:
+            if len(found.files) == before and len(found.errors) == errors_before:
                 found.errors.append(f"{argument}: no Python files found")
         elif os.path.isfile(argument):
             add(argument)
@@ -67,9 +67,13 @@ def discover(arguments: Sequence[str], exclude: Iterable[str] = (), root: Path |
     return found
 
 
-def _walk(directory: str, patterns: tuple[str, ...], root: Path | None) -> Iterable[str]:
+def _walk(directory: str, patterns: tuple[str, ...], root: Path | None, errors: list[str]) -> Iterable[str]:
     visited: set[tuple[int, int]] = set()
-    for current, subdirectories, files in os.walk(directory, followlinks=True, onerror=lambda error: None):
+
+    def unreadable(error: OSError) -> None:  # a folder we cannot list must not pass as checked
+        errors.append(f"{error.filename or directory}: cannot read the directory ({error.strerror or error}); not checked")
+
+    for current, subdirectories, files in os.walk(directory, followlinks=True, onerror=unreadable):
         try:
             stat = os.stat(current)
         except OSError:

@@ -23,6 +23,7 @@ from nnlint.cache import ResultCache, settings_key
 from nnlint.config import Settings
 from nnlint.diagnostic import Diagnostic, Range, Severity
 from nnlint.fixes import python_lines, text_edits
+from nnlint.limits import FileLimits, FileTooSlow, time_limit
 from nnlint.notebooks import is_notebook, read_notebook
 from nnlint.parsing import python_syntax_problem, syntax_error
 from nnlint.registry import all_rules, select_codes
@@ -141,13 +142,13 @@ _worker_project: Project | None = None
 _worker_caches: dict[str, ResultCache] = {}
 
 
-def check_file(path: str, settings: Settings, cache_directory: str | None = None) -> FileResult:
+def check_file(path: str, settings: Settings, cache_directory: str | None = None, limits: FileLimits = FileLimits()) -> FileResult:
     """The file boundary: whatever goes wrong here is this file's one-line error, never a traceback."""
     global _worker_project
     if _worker_project is None:
         _worker_project = Project()
     try:
-        source = read_source(Path(path), path)
+        source = read_source(Path(path), path, limits.max_bytes)
         notebook = read_notebook(source.text, path) if is_notebook(path) else None
     except UnreadableSource as error:
         return FileResult(path, errors=[str(error)])
@@ -157,9 +158,14 @@ def check_file(path: str, settings: Settings, cache_directory: str | None = None
         return FileResult(path, cached, text=source.text if cached else None, encoding=source.encoding)
     _worker_project.touched.clear()
     try:
-        result = check_text(source.text if notebook is None else notebook.program, path, settings, path=Path(path), project=_worker_project)
+        with time_limit(limits.max_seconds):
+            result = check_text(source.text if notebook is None else notebook.program, path, settings, path=Path(path), project=_worker_project)
         if notebook is not None:  # positions in the .ipynb file, and its text for the reporters
             result.diagnostics, result.text = notebook.to_file(result.diagnostics), source.text
+    except FileTooSlow:
+        _worker_project = Project()  # abandoned half-way: start the next file from a clean index
+        return FileResult(path, errors=[f"{path}: took longer than {limits.max_seconds:g} s to check; not checked "
+                                        "(raise the limit with --max-file-time; please report the file)"])
     except Exception as error:  # noqa: BLE001 - an internal bug on one file must not stop the run
         return FileResult(path, errors=[f"{path}: internal error ({type(error).__name__}: {error}); please report it"], text=source.text)
     result.encoding = source.encoding
@@ -180,12 +186,13 @@ def _cache_for(directory: str | None, settings: Settings) -> ResultCache | None:
     return found
 
 
-def check_files(paths: Sequence[str], settings: Settings, jobs: int | None = None, cache_directory: str | None = None) -> list[FileResult]:
+def check_files(paths: Sequence[str], settings: Settings, jobs: int | None = None, cache_directory: str | None = None,
+                limits: FileLimits = FileLimits()) -> list[FileResult]:
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(paths) < 2:
-        results = [check_file(path, settings, cache_directory) for path in paths]
+        results = [check_file(path, settings, cache_directory, limits) for path in paths]
     else:
         with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
             count = len(paths)
-            results = list(pool.map(check_file, paths, [settings] * count, [cache_directory] * count, chunksize=max(1, count // (jobs * 8))))
+            results = list(pool.map(check_file, paths, [settings] * count, [cache_directory] * count, [limits] * count, chunksize=max(1, count // (jobs * 8))))
     return sorted(results, key=lambda result: result.path)

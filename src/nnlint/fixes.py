@@ -8,6 +8,7 @@ failing disk leaves the original untouched.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import tempfile
@@ -78,8 +79,15 @@ def _offset(offsets: list[int], position: Position) -> int:
 
 
 def write_atomically(path: Path, text: str, encoding: str) -> None:
-    """Replace ``path``'s content; on any error the original file is left as it was."""
+    """Replace ``path``'s content; on any error the original file is left as it was.
+
+    A file with no write permission bit is refused: the rename would replace it
+    anyway (only the folder's permissions matter), and as root even a plain
+    ``open`` would; read-only is the user's "do not touch".
+    """
     data = text.encode(encoding)
+    if not path.stat().st_mode & 0o222:
+        raise PermissionError(errno.EACCES, "the file is read-only", str(path))
     directory = path.parent
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".nnlint-tmp", dir=directory)
     try:

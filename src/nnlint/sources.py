@@ -7,6 +7,8 @@ import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
+from nnlint.limits import describe_size
+
 
 class UnreadableSource(Exception):
     """The file is not Python text we can check; the message is the one line the user sees."""
@@ -30,8 +32,14 @@ def decode(data: bytes, path: str) -> SourceText:
         raise UnreadableSource(f"{path}: cannot decode the file ({reason}); not checked") from None
 
 
-def read_source(path: Path, shown_as: str) -> SourceText:
+def read_source(path: Path, shown_as: str, max_bytes: int | None = None) -> SourceText:
+    """The file's text; over ``max_bytes`` it is refused before it is read (see nnlint.limits)."""
     try:
+        if max_bytes and (size := path.stat().st_size) > max_bytes:
+            raise UnreadableSource(
+                f"{shown_as}: skipped: too large ({describe_size(size)}, the limit is {describe_size(max_bytes)}; "
+                "raise it with --max-file-size)"
+            )
         data = path.read_bytes()
     except FileNotFoundError:
         raise UnreadableSource(f"{shown_as}: no such file") from None

@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 
 from nnlint.cache import DEFAULT_DIRECTORY
+from nnlint.limits import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILE_SECONDS, MB
 from nnlint.reporters import FORMATS
 
 
@@ -31,6 +32,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--cache-dir", type=Path, help=f"where cached results live (default: {DEFAULT_DIRECTORY}/ beside the config, or here)")
     parser.add_argument("--stdin-filename", help="the path to report for code read from '-'")
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour output (default: auto, honours NO_COLOR)")
+    parser.add_argument("--max-file-size", type=_non_negative, default=DEFAULT_MAX_FILE_BYTES / MB, metavar="MB",
+                        help=f"skip files larger than this, with a one-line error (default: {DEFAULT_MAX_FILE_BYTES / MB:g}; 0: no limit)")
+    parser.add_argument("--max-file-time", type=_non_negative, default=DEFAULT_MAX_FILE_SECONDS, metavar="SECONDS",
+                        help=f"give up on a file whose check takes longer, with a one-line error (default: {DEFAULT_MAX_FILE_SECONDS:g}; 0: no limit)")
     parser.set_defaults(handler=run)
 
 
@@ -41,6 +46,16 @@ def _positive(text: str) -> int:
         number = 0
     if number < 1:
         raise argparse.ArgumentTypeError(f"expected a positive number of jobs, got {text!r}")
+    return number
+
+
+def _non_negative(text: str) -> float:
+    try:
+        number = float(text)
+    except ValueError:
+        number = -1.0
+    if not number >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
     return number
 
 

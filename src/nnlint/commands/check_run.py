@@ -15,6 +15,7 @@ from nnlint.cache import DEFAULT_DIRECTORY
 from nnlint.config import ConfigError, Settings, find_config, load_settings
 from nnlint.discovery import discover
 from nnlint.engine import FileResult, check_files, check_text
+from nnlint.limits import MB, FileLimits
 from nnlint.registry import known_code_or_prefix
 from nnlint.reporters import write_report
 from nnlint.sources import UnreadableSource, decode
@@ -32,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
         results, errors = _check_stdin(args, settings), []
     else:
         found = discover(args.paths, settings.exclude, settings.root)
-        results, errors = check_files(found.files, settings, args.jobs, _cache_directory(args, settings)), found.errors
+        results, errors = check_files(found.files, settings, args.jobs, _cache_directory(args, settings), _limits(args)), found.errors
         if not found.files and not errors and not found.excluded:
             errors = ["no Python files to check"]
     if args.diff and args.paths != ["-"]:
@@ -54,6 +55,10 @@ def run(args: argparse.Namespace) -> int:
     if errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if diagnostics and not args.exit_zero else EXIT_CLEAN
+
+
+def _limits(args: argparse.Namespace) -> FileLimits:
+    return FileLimits(int(args.max_file_size * MB) or None, args.max_file_time or None)
 
 
 def _cache_directory(args: argparse.Namespace, settings: Settings) -> str | None:
