@@ -20,6 +20,7 @@ import argparse
 import sys
 import time
 import traceback
+import warnings
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +32,9 @@ from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 import fuzz_support as fz  # noqa: E402  (the strategies and properties the tests use)
+
+# hypothesmith compiles each program it makes; the compiler's "perhaps you missed a comma?" is noise here.
+warnings.filterwarnings("ignore", category=SyntaxWarning)
 
 
 def _fix_sources() -> tuple[str, ...]:

@@ -144,6 +144,21 @@ def test_max_file_size_sets_the_limit(work: Path, capsys: pytest.CaptureFixture[
     assert nnlint(capsys, "--max-file-size", "0", "a.py")[0] == 1  # 0: no limit
 
 
+@pytest.mark.parametrize("value", ["-1", "nan", "inf", "lots"])
+@pytest.mark.parametrize("flag", ["--max-file-size", "--max-file-time"])
+def test_limit_flags_refuse_what_is_not_a_number_from_zero_up(work: Path, capsys: pytest.CaptureFixture[str], flag: str, value: str) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([flag, value, "a.py"])
+    assert exit_info.value.code == 2
+    assert "expected a number >= 0" in capsys.readouterr().err
+
+
+def test_a_huge_time_limit_is_no_limit_not_an_overflow(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (work / "a.py").write_text(BUGGY, encoding="utf-8")
+    code, out, _ = nnlint(capsys, "-j", "1", "--max-file-time", "1e300", "a.py")
+    assert (code, errors(out)) == (1, [])
+
+
 def test_a_file_past_the_time_limit_is_one_line_and_the_next_file_is_checked(
     work: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -396,3 +411,14 @@ def _is_running(pid: int) -> bool:
             return stream.read().split(") ", 1)[1][0] not in "ZX"
     except OSError:
         return False
+
+
+def test_python_s_warnings_about_the_checked_code_are_not_printed(tmp_path: Path) -> None:
+    """``"\\d"`` and ``1(2)`` make the compiler warn with ``<unknown>`` as the file: noise, or with -W error a false NN000."""
+    (tmp_path / "a.py").write_text('import torch\npattern = "\\d+"\ny = 1(2) if False else 0\n', encoding="utf-8")
+    for flag in ("default", "error::SyntaxWarning", "error::DeprecationWarning"):
+        env = {key: value for key, value in os.environ.items() if key not in ("FORCE_COLOR", "PYTHONPATH")}
+        env.update(NO_COLOR="1", PYTHONWARNINGS=flag)
+        result = subprocess.run([sys.executable, "-m", "nnlint.cli", "--no-cache", "a.py"], cwd=tmp_path, capture_output=True,
+                                text=True, env=env, timeout=120, check=False)
+        assert (result.returncode, result.stdout, result.stderr) == (0, "All checks passed!\n", ""), flag

@@ -104,19 +104,25 @@ def test_fixes_of_mutated_fixture_scripts_are_sound(text: str) -> None:
     fz.assert_fixes_are_sound(text)
 
 
-# --- known bugs, each pinned by its smallest reproducer -----------------------------------------
+# --- bugs fuzzing found, each pinned by its smallest reproducer -----------------------------------------
 
 def deeply_nested_loops(depth: int) -> str:
     return "import torch\n" + "".join("    " * level + "for _ in x:\n" for level in range(depth)) + "    " * depth + "loss.backward()\n"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "nnlint.analysis.interpreter._loop walks each loop body twice, so nested loops cost 2**depth walks: "
-    "24 nested `for _ in x:` around `loss.backward()` take hours (depth 14: 0.4 s, each level doubles it). "
-    "Reproducer: deeply_nested_loops(24). The engine's --max-file-time turns it into a one-line error"))
 def test_deeply_nested_loops_are_checked_in_time(tmp_path: Path) -> None:
     path = tmp_path / "loops.py"
     path.write_text(deeply_nested_loops(24), encoding="utf-8")
     result = check_file(str(path), fz.ALL, limits=FileLimits(max_seconds=5))
     assert result.errors == []
 
+
+
+MIXED_NEWLINES_LOOP = ("import torch\r\nmodel = torch.nn.Sequential(torch.nn.Dropout(0.2))\nmodel.eval()\n"
+                       "for x in loader:\n    y = model(x)\n    print(y)\n")
+
+
+def test_nn409_fix_in_a_file_with_mixed_newlines_parses() -> None:
+    from nnlint.rules.training.eval_without_no_grad import EvalWithoutNoGrad
+
+    assert fz.assert_fixes_are_sound(MIXED_NEWLINES_LOOP, [EvalWithoutNoGrad]) > 0

@@ -8,7 +8,6 @@ diff and writes nothing.
 
 from __future__ import annotations
 
-import ast
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from nnlint.diagnostic import Applicability, Diagnostic
 from nnlint.config import Settings
 from nnlint.engine import FileResult, check_files
 from nnlint.fixes import apply_edits, python_lines, write_atomically
+from nnlint.parsing import parse_quietly
 
 
 @dataclass
@@ -48,7 +48,7 @@ def apply_fixes(results: Sequence[FileResult], *, unsafe: bool, diff: TextIO | N
         if new_text == result.text:
             continue
         try:
-            ast.parse(new_text)
+            parse_quietly(new_text)
         except (SyntaxError, ValueError, RecursionError):
             outcome.errors.append(f"{result.path}: the fixes would not parse; nothing was changed (please report this)")
             continue

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 MB = 1024 * 1024
 DEFAULT_MAX_FILE_BYTES = 1 * MB
 DEFAULT_MAX_FILE_SECONDS = 120.0
+_LONGEST_TIMER = 1e7  # ~4 months: setitimer overflows time_t on larger values
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         raise FileTooSlow
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, min(seconds, _LONGEST_TIMER))
     try:
         yield
     finally:

@@ -10,6 +10,7 @@ never passes as clean.
 from __future__ import annotations
 
 import ast
+import warnings
 
 import libcst as cst
 
@@ -21,13 +22,25 @@ SYNTAX_ERROR_CODE = "NN000"
 def python_syntax_problem(text: str, shown_as: str) -> Diagnostic | str | None:
     """None when Python parses ``text``; an NN000 diagnostic for a syntax error; a one-line error otherwise."""
     try:
-        ast.parse(text)
+        parse_quietly(text)
     except SyntaxError as error:
         line, column = error.lineno or 1, max((error.offset or 1) - 1, 0)
         return syntax_error(shown_as, f"{type(error).__name__}: {error.msg}", line, column)
     except (RecursionError, MemoryError, ValueError) as error:
         return f"{shown_as}: cannot parse ({type(error).__name__}: {error or 'too deeply nested'}); not checked"
     return None
+
+
+def parse_quietly(text: str) -> ast.Module:
+    """``ast.parse`` without the compiler's warnings about the user's code.
+
+    ``"\\d"`` or ``1(2)`` make ``ast.parse`` warn (a SyntaxWarning, shown by default
+    from Python 3.12) with ``<unknown>`` as the file: noise on nnlint's stderr that
+    names no file. nnlint reports problems as diagnostics, not as warnings.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text)
 
 
 def parse_checked(text: str) -> cst.Module | None:

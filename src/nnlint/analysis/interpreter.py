@@ -43,6 +43,7 @@ from nnlint.analysis.values import (
 )
 
 MAX_CALL_DEPTH = 3
+MAX_REWALKED_LOOP_DEPTH = 4
 _WRAPPERS = frozenset(("torch.nn.DataParallel", "torch.nn.parallel.DistributedDataParallel", "torch.compile", "torch.nn.parallel.DataParallel"))
 _SELF_RETURNING = frozenset(("to", "cuda", "cpu", "float", "double", "half", "bfloat16", "requires_grad_", "share_memory"))
 Scope = cst.Module | cst.FunctionDef
@@ -64,6 +65,7 @@ class Interpreter:
         self._in_progress: set[int] = set()
         self._call_memo: dict[tuple[object, ...], tuple[Value, dict[Instance, frozenset[Mode]]]] = {}
         self._depth = 0
+        self._loop_depth = 0
 
     # --- queries used by rules -------------------------------------------------------------
 
@@ -223,14 +225,24 @@ class Interpreter:
 
     def _loop(self, statement: cst.For | cst.While, env: Env, frame: _Frame) -> Env:
         entry = env
-        for _ in range(2):  # the second pass sees what one iteration leaves for the next
-            if isinstance(statement, cst.For):
-                self.evaluate(statement.iter, entry)
-                self._bind(statement.target, UNKNOWN, entry)
-            else:
-                self.evaluate(statement.test, entry)
-            end = self._walk_block(syntax.body_statements(statement), entry.copy(), frame)
-            entry = env.join(end)
+        # A second pass sees what one iteration leaves for the next; it is skipped when the first
+        # changed nothing, and deep inside other loops (each nesting level would double the work).
+        passes = 2 if self._loop_depth < MAX_REWALKED_LOOP_DEPTH else 1
+        self._loop_depth += 1
+        try:
+            for _ in range(passes):
+                if isinstance(statement, cst.For):
+                    self.evaluate(statement.iter, entry)
+                    self._bind(statement.target, UNKNOWN, entry)
+                else:
+                    self.evaluate(statement.test, entry)
+                end = self._walk_block(syntax.body_statements(statement), entry.copy(), frame)
+                joined = env.join(end)
+                if joined == entry:
+                    break
+                entry = joined
+        finally:
+            self._loop_depth -= 1
         if statement.orelse is not None:
             entry = self._walk_block(syntax.body_statements(statement.orelse), entry, frame)
         return entry

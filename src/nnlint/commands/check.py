@@ -54,7 +54,7 @@ def _non_negative(text: str) -> float:
         number = float(text)
     except ValueError:
         number = -1.0
-    if not number >= 0:  # also refuses nan
+    if not 0 <= number < float("inf"):  # also refuses nan and inf
         raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
     return number
 

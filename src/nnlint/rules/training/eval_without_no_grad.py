@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from nnlint.analysis import syntax
@@ -246,11 +248,13 @@ class EvalWithoutNoGrad(Rule):
             return None
         code = module.code_for_node(loop.deep_replace(last, last.with_changes(trailing_whitespace=cst.TrailingWhitespace())).with_changes(leading_lines=()))
         newline = module.default_newline
-        if '"""' in code or "'''" in code or "\\" + newline in code:
+        if '"""' in code or "'''" in code or "\\\n" in code or "\\\r" in code:
             return None
         indent = indentation(self.context.ancestors, module) + module.default_indent
-        lines = code[: -len(newline)].split(newline) if code.endswith(newline) else code.split(newline)
-        body = newline.join(indent + line if line.strip() else line for line in lines)
+        # each line keeps its own ending: a file may mix CRLF and LF
+        lines = re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", code)  # not str.splitlines: it splits inside strings on \x0c, \u2028...
+        lines[-1] = lines[-1].rstrip("\r\n")
+        body = "".join(indent + line if line.strip() else line for line in lines)
         return PendingFix(f"wrap the loop in {torch}.no_grad()", loop, f"with {torch}.no_grad():{newline}{body}", applicability=Applicability.UNSAFE)
 
 
