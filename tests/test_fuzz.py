@@ -126,3 +126,18 @@ def test_nn409_fix_in_a_file_with_mixed_newlines_parses() -> None:
     from nnlint.rules.training.eval_without_no_grad import EvalWithoutNoGrad
 
     assert fz.assert_fixes_are_sound(MIXED_NEWLINES_LOOP, [EvalWithoutNoGrad]) > 0
+
+
+DOUBLE_SIGMOID = ("import torch.nn as nn\n"
+                  "model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 1), nn.Sigmoid(), nn.Sigmoid())\n"
+                  "criterion = nn.BCEWithLogitsLoss()\nloss = criterion(model(x), y)\n")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "NN304's fix (rules/implementation/sigmoid_before_bce_with_logits.py) drops only the last nn.Sigmoid() of a "
+    "Sequential that ends in two, so re-checking reports NN304 again at the same call (--fix converges only in a "
+    f"second round). Reproducer: {DOUBLE_SIGMOID!r}; found by benchmarks/fuzz.py --seed 8"))
+def test_nn304_fix_removes_every_trailing_sigmoid() -> None:
+    from nnlint.rules.implementation.sigmoid_before_bce_with_logits import SigmoidBeforeBCEWithLogits
+
+    assert fz.assert_fixes_are_sound(DOUBLE_SIGMOID, [SigmoidBeforeBCEWithLogits]) > 0
