@@ -90,10 +90,6 @@ def test_mixed_newlines_keep_positions_and_every_line_ending_through_a_fix(work:
     assert path.read_bytes() == mixed.replace("nn.NLLLoss()", "nn.CrossEntropyLoss()").encode()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "nnlint.suppression._comments tokenizes io.StringIO(text).readline, which does not break lines at a lone CR: "
-    "in a file with old-Mac (CR-only) line endings every comment lands on line 0 and `# noqa: NN301` on line 4 "
-    "hides nothing (io.StringIO(text, newline=None) would read the lines as Python does)"))
 def test_a_suppression_comment_works_with_cr_only_line_endings(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (work / "a.py").write_bytes(BUGGY.replace("criterion(model(x), y)\n", "criterion(model(x), y)  # noqa: NN301\n").replace("\n", "\r").encode())
     assert nnlint(capsys, "a.py") == (0, "All checks passed!\n", "")

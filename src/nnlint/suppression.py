@@ -65,7 +65,7 @@ def _comments(text: str) -> list[tuple[int, str]]:
     try:
         return [
             (token.start[0] - 1, token.string)
-            for token in tokenize.generate_tokens(io.StringIO(text).readline)
+            for token in tokenize.generate_tokens(io.StringIO(text, newline=None).readline)  # lone CRs end lines too
             if token.type == tokenize.COMMENT
         ]
     except (tokenize.TokenError, SyntaxError):
