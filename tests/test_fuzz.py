@@ -133,10 +133,6 @@ DOUBLE_SIGMOID = ("import torch.nn as nn\n"
                   "criterion = nn.BCEWithLogitsLoss()\nloss = criterion(model(x), y)\n")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "NN304's fix (rules/implementation/sigmoid_before_bce_with_logits.py) drops only the last nn.Sigmoid() of a "
-    "Sequential that ends in two, so re-checking reports NN304 again at the same call (--fix converges only in a "
-    f"second round). Reproducer: {DOUBLE_SIGMOID!r}; found by benchmarks/fuzz.py --seed 8"))
 def test_nn304_fix_removes_every_trailing_sigmoid() -> None:
     from nnlint.rules.implementation.sigmoid_before_bce_with_logits import SigmoidBeforeBCEWithLogits
 

@@ -414,8 +414,12 @@ def remove_activation_fix(context: FileContext, loss_input: cst.BaseExpression |
     if container is None or len(container.args) < 2 or container.args[-1].value is not step.node or syntax.has_star_args(container):
         return None
     args = list(container.args)
-    kept = args[-2].with_changes(comma=args[-1].comma)
-    new = container.with_changes(args=[*args[:-2], kept], lpar=(), rpar=())
+    activation = context.module.code_for_node(step.node)
+    dropped = 1  # every trailing copy of the activation goes: Sigmoid(), Sigmoid() would still be reported
+    while dropped < len(args) - 1 and context.module.code_for_node(args[-1 - dropped].value) == activation:
+        dropped += 1
+    kept = args[-1 - dropped].with_changes(comma=args[-1].comma)
+    new = container.with_changes(args=[*args[: -1 - dropped], kept], lpar=(), rpar=())
     text = _code_at_indentation(context, container, new)
     return PendingFix(title, container, text, applicability=Applicability.UNSAFE) if text is not None else None
 
