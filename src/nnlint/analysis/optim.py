@@ -683,3 +683,16 @@ def scheduler_optimizer(scheduler: Instance, module: ModuleInfo) -> Instance | N
     argument = syntax.argument(scheduler.call, 0, "optimizer") if scheduler.call is not None else None
     found = value_where_built(argument, scheduler, module) if argument is not None else None
     return found if isinstance(found, Instance) and is_optimizer(found) else None
+
+
+class EachLoop:
+    """Mixin for rules that judge every ``for`` and ``while`` loop the same way: they define ``_check(loop)``."""
+
+    def _check(self, loop: cst.For | cst.While) -> None:
+        raise NotImplementedError
+
+    def visit_For(self, node: cst.For) -> None:
+        self._check(node)
+
+    def visit_While(self, node: cst.While) -> None:
+        self._check(node)

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nnlint.analysis.optim import Op, describe, is_optimizer, loop_events, loop_scope, where
+from nnlint.analysis.optim import EachLoop, Op, describe, is_optimizer, loop_events, loop_scope, where
 from nnlint.analysis.values import Instance
 from nnlint.diagnostic import Severity
 from nnlint.rule import Invalid, Rule, Valid
 
 
-class BackwardWithoutStep(Rule):
+class BackwardWithoutStep(EachLoop, Rule):
     """A training loop zeroes an optimizer's gradients and back-propagates, but never steps it.
 
     ## What it does
@@ -141,12 +141,6 @@ class BackwardWithoutStep(Rule):
                 compute(x, y)
         """, line=9),
     ]
-
-    def visit_For(self, node: cst.For) -> None:
-        self._check(node)
-
-    def visit_While(self, node: cst.While) -> None:
-        self._check(node)
 
     def _check(self, loop: cst.For | cst.While) -> None:
         info = self.context.info

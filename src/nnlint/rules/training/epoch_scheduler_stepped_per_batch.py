@@ -4,7 +4,7 @@ import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.interpreter import interpreter_for
-from nnlint.analysis.optim import Op, describe, enclosing_statements, loop_events, loop_scope, scheduler_optimizer
+from nnlint.analysis.optim import EachLoop, Op, describe, enclosing_statements, loop_events, loop_scope, scheduler_optimizer
 from nnlint.analysis.values import Instance
 from nnlint.rule import Invalid, Rule, Valid
 
@@ -19,7 +19,7 @@ _FAST_DECAY = 0.95  # a decay factor per batch at most this: the rate is gone wi
 _FEW_STEPS = 10  # a StepLR step_size this small is never meant in batches
 
 
-class EpochSchedulerSteppedPerBatch(Rule):
+class EpochSchedulerSteppedPerBatch(EachLoop, Rule):
     """A scheduler whose length is counted in epochs is stepped once per batch.
 
     ## What it does
@@ -168,12 +168,6 @@ class EpochSchedulerSteppedPerBatch(Rule):
                 sched.step()
         """, line=8),
     ]
-
-    def visit_For(self, node: cst.For) -> None:
-        self._check(node)
-
-    def visit_While(self, node: cst.While) -> None:
-        self._check(node)
 
     def _check(self, loop: cst.For | cst.While) -> None:
         info = self.context.info

@@ -6,14 +6,14 @@ import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.context import FileContext
-from nnlint.analysis.optim import called_only_under_grad_mode, indentation, loop_scope, may_train, sets_grad_mode
+from nnlint.analysis.optim import EachLoop, called_only_under_grad_mode, indentation, loop_scope, may_train, sets_grad_mode
 from nnlint.analysis.training import model_call_target
 from nnlint.analysis.values import Mode
 from nnlint.diagnostic import Applicability
 from nnlint.rule import Invalid, PendingFix, Rule, Valid
 
 
-class EvalWithoutNoGrad(Rule):
+class EvalWithoutNoGrad(EachLoop, Rule):
     """A model in eval mode runs a loop of forward passes with autograd on.
 
     ## What it does
@@ -213,12 +213,6 @@ class EvalWithoutNoGrad(Rule):
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
         self._reported: set[int] = set()
-
-    def visit_For(self, node: cst.For) -> None:
-        self._check(node)
-
-    def visit_While(self, node: cst.While) -> None:
-        self._check(node)
 
     def _check(self, loop: cst.For | cst.While) -> None:
         context = self.context

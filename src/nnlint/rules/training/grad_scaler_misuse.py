@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nnlint.analysis.optim import Event, Op, back_from, describe, is_optimizer, loop_events, loop_scope, may_reach
+from nnlint.analysis.optim import EachLoop, Event, Op, back_from, describe, is_optimizer, loop_events, loop_scope, may_reach
 from nnlint.analysis.values import Instance
 from nnlint.diagnostic import Severity
 from nnlint.rule import Invalid, Rule, Valid
 
 
-class GradScalerMisuse(Rule):
+class GradScalerMisuse(EachLoop, Rule):
     """A GradScaler is used half-way: scaled gradients stepped directly, or no scaler.update().
 
     ## What it does
@@ -142,12 +142,6 @@ class GradScalerMisuse(Rule):
                 opt.step()
         """, line=11),
     ]
-
-    def visit_For(self, node: cst.For) -> None:
-        self._check(node)
-
-    def visit_While(self, node: cst.While) -> None:
-        self._check(node)
 
     def _check(self, loop: cst.For | cst.While) -> None:
         info = self.context.info

@@ -4,6 +4,7 @@ import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.optim import (
+    EachLoop,
     Event,
     Op,
     always_before,
@@ -19,7 +20,7 @@ from nnlint.analysis.optim import (
 from nnlint.rule import Invalid, Rule, Valid
 
 
-class MisplacedGradClipping(Rule):
+class MisplacedGradClipping(EachLoop, Rule):
     """Gradients are clipped where clipping has no effect: before backward(), after step(), or still scaled.
 
     ## What it does
@@ -162,12 +163,6 @@ class MisplacedGradClipping(Rule):
                 scaler.update()
         """, line=10),
     ]
-
-    def visit_For(self, node: cst.For) -> None:
-        self._check(node)
-
-    def visit_While(self, node: cst.While) -> None:
-        self._check(node)
 
     def _check(self, loop: cst.For | cst.While) -> None:
         info = self.context.info

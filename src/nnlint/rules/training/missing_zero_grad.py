@@ -3,12 +3,12 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.analysis import syntax
-from nnlint.analysis.optim import Event, Op, describe, indentation, is_optimizer, loop_events, loop_scope, optimizer_steps, where, zeroes
+from nnlint.analysis.optim import EachLoop, Event, Op, describe, indentation, is_optimizer, loop_events, loop_scope, optimizer_steps, where, zeroes
 from nnlint.diagnostic import Applicability
 from nnlint.rule import Invalid, PendingFix, Rule, Valid
 
 
-class MissingZeroGrad(Rule):
+class MissingZeroGrad(EachLoop, Rule):
     """An optimizer steps in a training loop whose gradients are never zeroed.
 
     ## What it does
@@ -223,12 +223,6 @@ class MissingZeroGrad(Rule):
                     train_step(x, y)
         """, line=12),
     ]
-
-    def visit_For(self, node: cst.For) -> None:
-        self._check(node)
-
-    def visit_While(self, node: cst.While) -> None:
-        self._check(node)
 
     def _check(self, loop: cst.For | cst.While) -> None:
         info = self.context.info

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nnlint.analysis.optim import Op, describe, loop_events, loop_scope, scheduler_optimizer, where
+from nnlint.analysis.optim import EachLoop, Op, describe, loop_events, loop_scope, scheduler_optimizer, where
 from nnlint.analysis.values import Instance
 from nnlint.rule import Invalid, Rule, Valid
 
 
-class SchedulerBeforeOptimizer(Rule):
+class SchedulerBeforeOptimizer(EachLoop, Rule):
     """The learning-rate scheduler steps before the optimizer it schedules.
 
     ## What it does
@@ -133,12 +133,6 @@ class SchedulerBeforeOptimizer(Rule):
                 train_one_epoch(model, loader, optimizer)
         """, line=11),
     ]
-
-    def visit_For(self, node: cst.For) -> None:
-        self._check(node)
-
-    def visit_While(self, node: cst.While) -> None:
-        self._check(node)
 
     def _check(self, loop: cst.For | cst.While) -> None:
         info = self.context.info

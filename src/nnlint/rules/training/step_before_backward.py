@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nnlint.analysis.optim import describe, loop_events, loop_scope, optimizer_steps, step_on_zeroed_gradients, where
+from nnlint.analysis.optim import EachLoop, describe, loop_events, loop_scope, optimizer_steps, step_on_zeroed_gradients, where
 from nnlint.diagnostic import Severity
 from nnlint.rule import Invalid, Rule, Valid
 
 
-class StepBeforeBackward(Rule):
+class StepBeforeBackward(EachLoop, Rule):
     """The optimizer steps before backward() in each iteration, right after its gradients were zeroed.
 
     ## What it does
@@ -132,12 +132,6 @@ class StepBeforeBackward(Rule):
                 (-D(G(z)).mean()).backward()
         """, line=12),
     ]
-
-    def visit_For(self, node: cst.For) -> None:
-        self._check(node)
-
-    def visit_While(self, node: cst.While) -> None:
-        self._check(node)
 
     def _check(self, loop: cst.For | cst.While) -> None:
         info = self.context.info

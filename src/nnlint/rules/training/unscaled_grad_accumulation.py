@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.analysis import syntax
-from nnlint.analysis.optim import Event, Op, is_optimizer, loop_events, loop_scope
+from nnlint.analysis.optim import EachLoop, Event, Op, is_optimizer, loop_events, loop_scope
 from nnlint.analysis.values import Instance
 from nnlint.rule import Invalid, Rule, Valid
 
@@ -16,7 +16,7 @@ _LOSS_FUNCTIONS = frozenset(
 )
 
 
-class UnscaledGradAccumulation(Rule):
+class UnscaledGradAccumulation(EachLoop, Rule):
     """Gradients are accumulated over k micro-batches from a loss that is not divided by k.
 
     ## What it does
@@ -158,12 +158,6 @@ class UnscaledGradAccumulation(Rule):
                     opt.zero_grad()
         """, line=7),
     ]
-
-    def visit_For(self, node: cst.For) -> None:
-        self._check(node)
-
-    def visit_While(self, node: cst.While) -> None:
-        self._check(node)
 
     def _check(self, loop: cst.For | cst.While) -> None:
         info = self.context.info

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nnlint.analysis.optim import describe, loop_events, loop_scope, optimizer_steps, step_on_zeroed_gradients, where
+from nnlint.analysis.optim import EachLoop, describe, loop_events, loop_scope, optimizer_steps, step_on_zeroed_gradients, where
 from nnlint.diagnostic import Severity
 from nnlint.rule import Invalid, Rule, Valid
 
 
-class ZeroGradBetweenBackwardAndStep(Rule):
+class ZeroGradBetweenBackwardAndStep(EachLoop, Rule):
     """Gradients are zeroed after backward() and before the optimizer step that should use them.
 
     ## What it does
@@ -148,12 +148,6 @@ class ZeroGradBetweenBackwardAndStep(Rule):
                 update()
         """, line=8),
     ]
-
-    def visit_For(self, node: cst.For) -> None:
-        self._check(node)
-
-    def visit_While(self, node: cst.While) -> None:
-        self._check(node)
 
     def _check(self, loop: cst.For | cst.While) -> None:
         info = self.context.info
