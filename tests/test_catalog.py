@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from nnlint import catalog_pages
-from nnlint.catalog import RuleDoc, all_docs
+from nnlint.catalog import REQUIRED_HEADINGS, RuleDoc, all_docs
 from nnlint.reporters.checklist_titles import TITLES
 
 RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
@@ -55,6 +55,13 @@ def test_one_page_per_code_plus_readme() -> None:
     assert set(files) == {f"{doc.code}.md" for doc in DOCS} | {"README.md"}
     for doc in DOCS:
         assert files[f"{doc.code}.md"].startswith(f"# {doc.code} {doc.name}\n")
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=[doc.code for doc in DOCS])
+def test_every_rendered_page_has_the_required_headings(doc: RuleDoc) -> None:
+    """Pages of every half (static, trace, doctor) keep all of their docs' headings, "## What it does" included."""
+    page = catalog_pages.generate([doc])[f"{doc.code}.md"]
+    assert all(f"\n{heading}\n" in page for heading in REQUIRED_HEADINGS), doc.code
 
 
 def _doc(code: str, checklist: tuple[int, ...], source: str) -> RuleDoc:

@@ -365,6 +365,15 @@ def test_rules_table_lists_every_code(work: Path, capsys: pytest.CaptureFixture[
         assert doc.code in out
 
 
+def test_rules_table_piped_is_one_unwrapped_row_per_rule(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Piped (not a terminal), names are never split mid-word at 80 columns: one tab-separated row a rule."""
+    code, out, _ = nnlint(capsys, "rules")
+    rows = [line.split("\t") for line in out.splitlines()]
+    docs = all_docs()
+    assert code == 0 and len(rows) == len(docs)
+    assert [(row[0], row[1], row[-1]) for row in rows] == [(doc.code, doc.name, doc.summary) for doc in docs]
+
+
 def test_rules_json(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = nnlint(capsys, "rules", "--format", "json")
     assert code == 0

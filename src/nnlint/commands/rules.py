@@ -26,6 +26,12 @@ def run_table(args: argparse.Namespace) -> int:
                  "default": d.default_enabled, "summary": d.summary} for d in docs]
         print(json.dumps(rows, indent=2))
         return 0
+    if not sys.stdout.isatty():
+        for doc in docs:  # plain rows for pipes and files: one rule a line, never wrapped mid-word
+            fields = (doc.code, doc.name, ",".join(map(str, doc.checklist)), doc.source, "fix" if doc.fixable else "-",
+                      "on" if doc.default_enabled else "off", doc.summary)
+            print("\t".join(fields))
+        return 0
     from rich.console import Console
     from rich.table import Table
 
@@ -51,6 +57,12 @@ def run_page(args: argparse.Namespace) -> int:
     return 0
 
 
+def _body(docs: str) -> str:
+    """The docs without their summary line: a static rule's docstring opens with it, NT/ND docs open with a heading."""
+    first, _, rest = docs.strip().partition("\n")
+    return docs.strip() if first.startswith("#") else rest.strip()
+
+
 def render_page(doc: RuleDoc) -> str:
     """The markdown page of a rule; ``rules/<CODE>.md`` is this text."""
     from nnlint.reporters.checklist_titles import TITLES
@@ -64,5 +76,5 @@ def render_page(doc: RuleDoc) -> str:
         f"- **Fixable:** {'yes' if doc.fixable else 'no'}  ",
         f"- **Enabled by default:** {'yes' if doc.default_enabled else 'no'}",
     ]
-    body = doc.docs.split("\n", 1)[1].strip() if "\n" in doc.docs else ""
+    body = _body(doc.docs)
     return f"# {doc.code} {doc.name}\n\n{doc.summary}\n\n" + "\n".join(facts) + f"\n\n{body}\n"
