@@ -11,10 +11,10 @@ import libcst as cst
 from nnlint.analysis.env import Env
 from nnlint.analysis.interpreter import Interpreter, interpreter_for
 from nnlint.analysis.project import ModuleInfo
+from nnlint.analysis.torch_api import NO_GRAD
 from nnlint.analysis.values import Value
 from nnlint.positions import NodePositions
 
-_NO_GRAD = frozenset(("torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad", "torch.autograd.grad_mode.no_grad"))
 
 
 @dataclass
@@ -74,4 +74,4 @@ class FileContext:
 
     def _is_no_grad(self, node: cst.BaseExpression) -> bool:
         callee = node.func if isinstance(node, cst.Call) else node
-        return self.qualify(callee) in _NO_GRAD
+        return self.qualify(callee) in NO_GRAD

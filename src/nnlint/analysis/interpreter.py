@@ -22,14 +22,19 @@ from nnlint.analysis import syntax
 from nnlint.analysis.env import Env
 from nnlint.analysis.project import ClassInfo, FunctionInfo, ModuleInfo
 from nnlint.analysis.sites import CallIndex, Site
-from nnlint.analysis.values import (
+from nnlint.analysis.torch_api import (
     FUNCTION_KINDS,
     KIND_PRESERVING_METHODS,
     LAYER_KINDS,
     LOG_FUNCTIONS,
     LOGIT_LAYERS,
     METHOD_KINDS,
+    MODE_METHODS,
+    MODEL_WRAPPERS,
     PASSTHROUGH_LAYERS,
+    SELF_RETURNING_METHODS,
+)
+from nnlint.analysis.values import (
     UNKNOWN,
     FunctionRef,
     Instance,
@@ -44,8 +49,6 @@ from nnlint.analysis.values import (
 
 MAX_CALL_DEPTH = 3
 MAX_REWALKED_LOOP_DEPTH = 4
-_WRAPPERS = frozenset(("torch.nn.DataParallel", "torch.nn.parallel.DistributedDataParallel", "torch.compile", "torch.nn.parallel.DataParallel"))
-_SELF_RETURNING = frozenset(("to", "cuda", "cpu", "float", "double", "half", "bfloat16", "requires_grad_", "share_memory"))
 Scope = cst.Module | cst.FunctionDef
 
 
@@ -327,7 +330,7 @@ class Interpreter:
             if isinstance(inner, Tensor) and inner.kind in (Kind.PROBS, Kind.SIGMOID):
                 return Tensor(Kind.LOG_PROBS, f"the log of {inner.origin}")
             return UNKNOWN
-        if qualname in _WRAPPERS and first is not None:
+        if qualname in MODEL_WRAPPERS and first is not None:
             return self.evaluate(first, env)
         function = self.module.project.find_function(qualname, self.module)
         if function is not None:
@@ -352,7 +355,7 @@ class Interpreter:
 
     def _method_call(self, receiver: Value, method: str, node: cst.Call, env: Env) -> Value:
         if isinstance(receiver, Instance):
-            if method in ("eval", "train"):
+            if method in MODE_METHODS:
                 flag = syntax.literal_bool(syntax.argument(node, 0, "mode"))
                 training = method == "train" and flag is not False
                 if method == "train" and flag is None and node.args:
@@ -360,7 +363,7 @@ class Interpreter:
                 else:
                     env.modes[receiver] = frozenset({Mode.TRAIN if training else Mode.EVAL})
                 return receiver
-            if method in _SELF_RETURNING:
+            if method in SELF_RETURNING_METHODS:
                 return receiver
             if method == "forward":
                 return self.output_of(receiver)

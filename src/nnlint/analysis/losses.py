@@ -24,48 +24,23 @@ from nnlint.analysis.env import Env
 from nnlint.analysis.interpreter import interpreter_for
 from nnlint.analysis.project import ModuleInfo
 from nnlint.analysis.training import is_model
-from nnlint.analysis.values import LOGIT_LAYERS, PASSTHROUGH_LAYERS, UNKNOWN, Instance, Kind, Tensor, Value, is_classifier_factory, short
+from nnlint.analysis.torch_api import (
+    ACTIVATIONS,
+    CLASSIFICATION_LOSSES,
+    DROPOUT_FUNCTIONS,
+    IN_PLACE_WITHOUT_VALUE_CHANGE,
+    LAYER_OUTPUTS,
+    LOADERS,
+    LOGIT_LAYERS,
+    NEUTRAL_METHODS,
+    PASSTHROUGH_LAYERS,
+    RESHAPE_METHODS,
+)
+from nnlint.analysis.values import UNKNOWN, Instance, Kind, Tensor, Value, is_classifier_factory, short
+from nnlint.analysis.wrappers import iterated
 from nnlint.diagnostic import Applicability
 from nnlint.rule import PendingFix
 
-CROSS_ENTROPY, BCE, BCE_WITH_LOGITS = "cross-entropy", "bce", "bce-with-logits"
-_LOSSES = {
-    "torch.nn.CrossEntropyLoss": (CROSS_ENTROPY, "CrossEntropyLoss"),
-    "torch.nn.modules.loss.CrossEntropyLoss": (CROSS_ENTROPY, "CrossEntropyLoss"),
-    "torch.nn.functional.cross_entropy": (CROSS_ENTROPY, "F.cross_entropy"),
-    "torch.nn.BCELoss": (BCE, "BCELoss"),
-    "torch.nn.modules.loss.BCELoss": (BCE, "BCELoss"),
-    "torch.nn.functional.binary_cross_entropy": (BCE, "F.binary_cross_entropy"),
-    "torch.nn.BCEWithLogitsLoss": (BCE_WITH_LOGITS, "BCEWithLogitsLoss"),
-    "torch.nn.modules.loss.BCEWithLogitsLoss": (BCE_WITH_LOGITS, "BCEWithLogitsLoss"),
-    "torch.nn.functional.binary_cross_entropy_with_logits": (BCE_WITH_LOGITS, "F.binary_cross_entropy_with_logits"),
-}
-
-#: element-wise activations, as layer classes, functions and tensor methods -> one name
-ACTIVATIONS: dict[str, str] = {}
-for _name, _layer, _functions in (
-    ("relu", "ReLU", ("torch.relu", "torch.nn.functional.relu")),
-    ("relu6", "ReLU6", ("torch.nn.functional.relu6",)),
-    ("sigmoid", "Sigmoid", ("torch.sigmoid", "torch.nn.functional.sigmoid", "torch.special.expit")),
-    ("tanh", "Tanh", ("torch.tanh", "torch.nn.functional.tanh")),
-    ("hardtanh", "Hardtanh", ("torch.nn.functional.hardtanh",)),
-    ("hardsigmoid", "Hardsigmoid", ("torch.nn.functional.hardsigmoid",)),
-    ("softsign", "Softsign", ("torch.nn.functional.softsign",)),
-    ("softplus", "Softplus", ("torch.nn.functional.softplus",)),
-    ("gelu", "GELU", ("torch.nn.functional.gelu",)),
-    ("silu", "SiLU", ("torch.nn.functional.silu",)),
-    ("elu", "ELU", ("torch.nn.functional.elu",)),
-    ("leaky_relu", "LeakyReLU", ("torch.nn.functional.leaky_relu",)),
-    ("softmax", "Softmax", ("torch.softmax", "torch.nn.functional.softmax", "torch.special.softmax")),
-    ("log_softmax", "LogSoftmax", ("torch.log_softmax", "torch.nn.functional.log_softmax", "torch.special.log_softmax")),
-):
-    ACTIVATIONS.update({f"torch.nn.{_layer}": _name, f".{_name}": _name, **dict.fromkeys(_functions, _name)})
-_DROPOUT_FUNCTIONS = frozenset(f"torch.nn.functional.{name}" for name in ("dropout", "dropout1d", "dropout2d", "alpha_dropout"))
-#: tensor methods that change neither values nor shape / only the shape
-NEUTRAL_METHODS = frozenset(("float", "double", "half", "to", "cpu", "cuda", "contiguous", "clone", "detach"))
-RESHAPE_METHODS = frozenset(("view", "reshape", "squeeze", "unsqueeze", "flatten", "permute", "transpose", "view_as", "reshape_as"))
-_LOADERS = frozenset(("torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"))
-_LOOP_WRAPPERS = frozenset(("enumerate", "iter", "tqdm.tqdm", "tqdm.auto.tqdm", "tqdm.notebook.tqdm", "tqdm"))
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Module)
 _NESTED = (cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 _MAX_STEPS = 40
@@ -92,15 +67,15 @@ def loss_call(context: FileContext, node: cst.Call) -> LossCall | None:
 def _loss_call(context: FileContext, node: cst.Call) -> LossCall | None:
     qualname = context.qualify(node.func)
     constructor = None
-    if qualname not in _LOSSES:
+    if qualname not in CLASSIFICATION_LOSSES:
         if qualname is not None or not isinstance(node.func, (cst.Name, cst.Attribute, cst.Call)):
             return None
         callee = context.value(node.func)
-        if not isinstance(callee, Instance) or callee.qualname not in _LOSSES:
+        if not isinstance(callee, Instance) or callee.qualname not in CLASSIFICATION_LOSSES:
             return None
         qualname = callee.qualname
         constructor = callee.call if callee.module_key == context.info.key else None
-    family, shown = _LOSSES[qualname]
+    family, shown = CLASSIFICATION_LOSSES[qualname]
     return LossCall(family, shown, syntax.argument(node, 0, "input"), constructor)
 
 
@@ -123,7 +98,7 @@ class Step:
 
     @property
     def neutral(self) -> bool:
-        return self.op in PASSTHROUGH_LAYERS or self.op in _DROPOUT_FUNCTIONS or (self.op.startswith(".") and self.op[1:] in NEUTRAL_METHODS)
+        return self.op in PASSTHROUGH_LAYERS or self.op in DROPOUT_FUNCTIONS or (self.op.startswith(".") and self.op[1:] in NEUTRAL_METHODS)
 
     @property
     def reshape(self) -> bool:
@@ -202,7 +177,7 @@ def _walk(expression: cst.BaseExpression, chain: _Chain | None, reader: _Reader,
             return
         key = reader.module.key
         qualname = reader.module.qualify(expression.func)
-        if qualname in ACTIVATIONS or qualname in _DROPOUT_FUNCTIONS:
+        if qualname in ACTIVATIONS or qualname in DROPOUT_FUNCTIONS:
             steps.append(Step(qualname, expression, key))
             argument = syntax.argument(expression, 0, "input")
             if argument is None:
@@ -388,13 +363,8 @@ def in_loader_loop(context: FileContext) -> bool:
     if not isinstance(loop, cst.For):
         return False
     iterable = loop.iter
-    while isinstance(iterable, cst.Call) and iterable.args and (
-        syntax.dotted_name(iterable.func) in ("enumerate", "iter") or context.qualify(iterable.func) in _LOOP_WRAPPERS
-    ):
-        iterable = iterable.args[0].value
-    interpreter = context.interpreter
-    value = interpreter.value(iterable, interpreter.env_before(loop, context.scope()))
-    if not isinstance(value, Instance) or value.qualname not in _LOADERS or value.call is None:
+    value = iterated(context, iterable, context.interpreter.env_before(loop, context.scope()))
+    if not isinstance(value, Instance) or value.qualname not in LOADERS or value.call is None:
         return False
     batch_size = syntax.keyword(value.call, "batch_size")
     return not (batch_size is not None and isinstance(batch_size.value, cst.Name) and batch_size.value.value == "None")  # no batching
@@ -471,16 +441,6 @@ def _applied_to(step: Step) -> cst.BaseExpression | None:
 
 # --- the head ----------------------------------------------------------------------------------------
 
-#: where a scoring layer's number of outputs is: (position, keyword)
-_OUTPUTS = {
-    "torch.nn.Linear": (1, "out_features"),
-    "torch.nn.LazyLinear": (0, "out_features"),
-    "torch.nn.Bilinear": (2, "out_features"),
-    **{f"torch.nn.Conv{d}d": (1, "out_channels") for d in (1, 2, 3)},
-    **{f"torch.nn.LazyConv{d}d": (0, "out_channels") for d in (1, 2, 3)},
-}
-
-
 def head_step(steps: list[Step]) -> Step | None:
     """The scoring layer the value comes from, when only element-wise operations follow it."""
     for step in steps:
@@ -492,7 +452,7 @@ def head_step(steps: list[Step]) -> Step | None:
 
 def head_outputs(step: Step) -> int | None:
     """The literal number of outputs (features, channels, classes) of a scoring layer's constructor call."""
-    where = _OUTPUTS.get(step.op)
+    where = LAYER_OUTPUTS.get(step.op)
     if where is not None:
         found = syntax.argument(step.node, *where)
     else:
@@ -533,16 +493,13 @@ def kind_of(context: FileContext, expression: cst.BaseExpression) -> Tensor | No
     return None if isinstance(base, cst.Name) and _mutated(context, base.value) else value
 
 
-_NOT_CHANGING_VALUES = frozenset(("requires_grad_", "retain_grad", "share_memory_", "detach_"))
-
-
 def _mutated(context: FileContext, name: str) -> bool:
     """``name`` is changed in place somewhere in this scope (``p.clamp_(1e-6)``, ``p[p == 0] = eps``):
     the interpreter does not follow that, so what it says about ``name`` is not sure. Run only before a report."""
     scope = context.scope()
     for call in syntax.calls_in(scope):
         method = syntax.method_name(call)
-        if method and method.endswith("_") and not method.startswith("_") and method not in _NOT_CHANGING_VALUES:
+        if method and method.endswith("_") and not method.startswith("_") and method not in IN_PLACE_WITHOUT_VALUE_CHANGE:
             assert isinstance(call.func, cst.Attribute)
             if isinstance(call.func.value, cst.Name) and call.func.value.value == name:
                 return True

@@ -29,20 +29,12 @@ from nnlint.analysis.env import Env
 from nnlint.analysis.interpreter import interpreter_for
 from nnlint.analysis.project import FunctionInfo, ModuleInfo
 from nnlint.analysis.sites import own_parts
+from nnlint.analysis.torch_api import BACKWARD_FUNCTIONS, BACKWARD_METHODS, CLIP_FUNCTIONS, SCALERS
 from nnlint.analysis.values import UNKNOWN, FunctionRef, Instance, Value, short
 
 Loop = cst.For | cst.While
 Scope = cst.Module | cst.FunctionDef
 
-SCALERS = frozenset(
-    ("torch.cuda.amp.GradScaler", "torch.amp.GradScaler", "torch.cuda.amp.grad_scaler.GradScaler", "torch.amp.grad_scaler.GradScaler",
-     "torch.cpu.amp.GradScaler")
-)
-CLIP_FUNCTIONS = frozenset(
-    f"torch.nn.utils.{prefix}{name}" for prefix in ("", "clip_grad.") for name in ("clip_grad_norm_", "clip_grad_value_", "clip_grad_norm")
-)
-_BACKWARD_METHODS = frozenset(("backward", "manual_backward"))
-_BACKWARD_FUNCTIONS = frozenset(("torch.autograd.backward",))
 _HARMLESS = frozenset(("print", "len", "str", "repr", "format", "isinstance", "type", "id", "hasattr", "getattr", "vars", "dir"))
 #: methods of optimizers and scalers that neither zero nor step
 _HARMLESS_METHODS = frozenset(("state_dict", "load_state_dict", "add_param_group", "scale", "get_scale", "is_enabled"))
@@ -155,7 +147,7 @@ def may_train(node: cst.CSTNode, module: ModuleInfo, _seen: set[int] | None = No
     for call in syntax.calls_in(node):
         method = syntax.method_name(call)
         qualname = module.qualify(call.func)
-        if method in _BACKWARD_METHODS or qualname in _BACKWARD_FUNCTIONS:
+        if method in BACKWARD_METHODS or qualname in BACKWARD_FUNCTIONS:
             return True
         name = method if method is not None else syntax.dotted_name(call.func)
         candidates = list(definitions.get(name or "", ()))
@@ -273,8 +265,8 @@ class _Walker:
         receiver = call.func.value if isinstance(call.func, cst.Attribute) else None
         qualname = self.module.qualify(call.func)
         event = replace(base, node=call, has_args=bool(call.args))
-        if method in _BACKWARD_METHODS or qualname in _BACKWARD_FUNCTIONS:
-            loss = syntax.argument(call, 0, "tensors") if qualname in _BACKWARD_FUNCTIONS or syntax.argument(call, 0) is not None else receiver
+        if method in BACKWARD_METHODS or qualname in BACKWARD_FUNCTIONS:
+            loss = syntax.argument(call, 0, "tensors") if qualname in BACKWARD_FUNCTIONS or syntax.argument(call, 0) is not None else receiver
             scaler = None
             if isinstance(loss, cst.Call) and syntax.method_name(loss) == "scale" and isinstance(loss.func, cst.Attribute):
                 found = value(loss.func.value)

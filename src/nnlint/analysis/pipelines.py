@@ -23,12 +23,12 @@ from nnlint.analysis import syntax
 from nnlint.analysis.context import FileContext
 from nnlint.analysis.sites import Scope
 from nnlint.analysis.syntax import _blocks
+from nnlint.analysis.torch_api import LOADERS
 from nnlint.analysis.values import Instance, Value
+from nnlint.analysis.wrappers import unwrap_iteration
 
 Where = tuple[Scope, cst.BaseStatement]
 
-LOADERS = frozenset(("torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"))
-_PASS_THROUGH = frozenset(("enumerate", "iter", "tqdm.tqdm", "tqdm.auto.tqdm", "tqdm.notebook.tqdm", "rich.progress.track"))
 #: methods that return the same tensor moved, cast or re-laid out without changing its values' meaning
 SAME_VALUES = frozenset(("to", "cuda", "cpu", "float", "double", "half", "bfloat16", "contiguous", "type"))
 EVAL_WORDS = frozenset(("val", "valid", "validation", "test", "testing", "eval", "evaluation", "dev", "holdout",
@@ -316,15 +316,8 @@ def name_words(node: cst.CSTNode) -> set[str]:
 
 def loader_of(context: FileContext, expression: cst.BaseExpression) -> Instance | None:
     """The DataLoader a ``for`` loop iterates: ``loader``, ``enumerate(loader)``, ``tqdm(loader)``."""
-    while isinstance(expression, cst.Call) and expression.args and _pass_through(context, expression):
-        expression = expression.args[0].value
-    value = context.value(expression)
+    value = context.value(unwrap_iteration(context, expression))
     return value if isinstance(value, Instance) and value.qualname in LOADERS and value.call is not None else None
-
-
-def _pass_through(context: FileContext, call: cst.Call) -> bool:
-    name = syntax.dotted_name(call.func)
-    return name in ("enumerate", "iter") or (context.qualify(call.func) or "") in _PASS_THROUGH
 
 
 def batch_names(loop: cst.For) -> list[str] | None:

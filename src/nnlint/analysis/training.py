@@ -11,20 +11,9 @@ from nnlint.analysis.context import FileContext
 from nnlint.analysis.interpreter import interpreter_for
 from nnlint.analysis.project import ClassInfo, FunctionInfo, ModuleInfo
 from nnlint.analysis.env import Env
+from nnlint.analysis.torch_api import BACKWARD_FUNCTIONS, BACKWARD_METHODS, MODE_DEPENDENT_FUNCTIONS, MODE_DEPENDENT_LAYERS, MODULE_CONTAINERS
 from nnlint.analysis.values import Instance, is_classifier_factory, short
 
-_BACKWARD_METHODS = frozenset(("backward", "manual_backward"))
-_BACKWARD_FUNCTIONS = frozenset(("torch.autograd.backward",))
-MODE_DEPENDENT_LAYERS = frozenset(
-    f"torch.nn.{name}"
-    for name in ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "BatchNorm1d", "BatchNorm2d",
-                 "BatchNorm3d", "SyncBatchNorm", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "TransformerEncoderLayer",
-                 "TransformerDecoderLayer", "TransformerEncoder", "TransformerDecoder", "Transformer")
-)
-_MODE_DEPENDENT_FUNCTIONS = frozenset(
-    f"torch.nn.functional.{name}" for name in ("dropout", "batch_norm", "alpha_dropout", "dropout1d", "dropout2d", "dropout3d")
-)
-_CONTAINERS = frozenset(("torch.nn.Sequential", "torch.nn.ModuleList"))
 MODULE_BASES = ("torch.nn.", "pytorch_lightning.", "lightning.")
 
 
@@ -32,10 +21,10 @@ def reaches_backward(node: cst.CSTNode, module: ModuleInfo, _seen: set[int] | No
     """Whether running ``node`` calls ``.backward()``, directly or through the project's functions."""
     seen = _seen if _seen is not None else set()
     for call in syntax.calls_in(node):
-        if syntax.method_name(call) in _BACKWARD_METHODS:
+        if syntax.method_name(call) in BACKWARD_METHODS:
             return True
         qualname = module.qualify(call.func)
-        if qualname in _BACKWARD_FUNCTIONS:
+        if qualname in BACKWARD_FUNCTIONS:
             return True
         function = _project_function(call, qualname, module)
         if function is not None and id(function.node) not in seen:
@@ -74,7 +63,7 @@ def mode_dependent_layers(instance: Instance, _depth: int = 0) -> tuple[list[str
     """(layers whose behaviour depends on train/eval mode, whether the whole composition is known)."""
     if instance.qualname in MODE_DEPENDENT_LAYERS:
         return [short(instance.qualname)], True
-    if instance.qualname in _CONTAINERS:
+    if instance.qualname in MODULE_CONTAINERS:
         if not instance.layers and instance.call is not None and instance.call.args:
             return [], False  # built from a comprehension or a variable: not followed
         return _combine([mode_dependent_layers(layer, _depth + 1) if isinstance(layer, Instance) else ([], False) for layer in instance.layers])
@@ -84,7 +73,7 @@ def mode_dependent_layers(instance: Instance, _depth: int = 0) -> tuple[list[str
         found, known = _combine(parts)
         forward = instance.cls.methods.get("forward")
         module = instance.cls.module
-        if forward is not None and any((module.qualify(c.func) or "") in _MODE_DEPENDENT_FUNCTIONS for c in syntax.calls_in(forward.node)):
+        if forward is not None and any((module.qualify(c.func) or "") in MODE_DEPENDENT_FUNCTIONS for c in syntax.calls_in(forward.node)):
             found.append("F.dropout")
         return found, known
     if instance.qualname.startswith("torch.nn."):

@@ -15,15 +15,10 @@ from typing import TYPE_CHECKING, Union
 
 import libcst as cst
 
+from nnlint.analysis.torch_api import Kind
+
 if TYPE_CHECKING:
     from nnlint.analysis.project import ClassInfo, FunctionInfo
-
-
-class Kind(enum.Enum):
-    LOGITS = "raw logits"
-    PROBS = "probabilities"
-    LOG_PROBS = "log-probabilities"
-    SIGMOID = "sigmoid probabilities"
 
 
 class Mode(enum.Enum):
@@ -79,39 +74,6 @@ def join(left: Value, right: Value) -> Value:
     """The value on both paths, or UNKNOWN where they differ."""
     return left if left == right else UNKNOWN
 
-
-# --- what torch names produce --------------------------------------------------------------
-
-#: layers whose output is an unnormalised score when they come last
-LOGIT_LAYERS = frozenset(
-    f"torch.nn.{name}"
-    for name in ("Linear", "LazyLinear", "Bilinear", "Conv1d", "Conv2d", "Conv3d", "LazyConv1d", "LazyConv2d", "LazyConv3d")
-)
-#: layers that pass their input's kind through when they come last
-PASSTHROUGH_LAYERS = frozenset(f"torch.nn.{name}" for name in ("Dropout", "Identity", "Flatten", "Dropout1d", "Dropout2d"))
-LAYER_KINDS = {
-    "torch.nn.Softmax": Kind.PROBS,
-    "torch.nn.Softmax2d": Kind.PROBS,
-    "torch.nn.LogSoftmax": Kind.LOG_PROBS,
-    "torch.nn.Sigmoid": Kind.SIGMOID,
-    "torch.nn.LogSigmoid": Kind.LOG_PROBS,
-}
-FUNCTION_KINDS = {
-    name: kind
-    for names, kind in (
-        (("torch.softmax", "torch.nn.functional.softmax", "torch.special.softmax"), Kind.PROBS),
-        (("torch.log_softmax", "torch.nn.functional.log_softmax", "torch.special.log_softmax"), Kind.LOG_PROBS),
-        (("torch.sigmoid", "torch.nn.functional.sigmoid", "torch.special.expit"), Kind.SIGMOID),
-        (("torch.nn.functional.logsigmoid",), Kind.LOG_PROBS),
-    )
-    for name in names
-}
-METHOD_KINDS = {"softmax": Kind.PROBS, "log_softmax": Kind.LOG_PROBS, "sigmoid": Kind.SIGMOID}
-#: tensor methods that keep what the values mean (shape, dtype or device changes only)
-KIND_PRESERVING_METHODS = frozenset(
-    ("view", "reshape", "squeeze", "unsqueeze", "flatten", "contiguous", "float", "double", "half", "to", "cpu", "cuda", "permute", "transpose")
-)
-LOG_FUNCTIONS = frozenset(("torch.log",))
 
 _NON_CLASSIFIER_PREFIXES = ("torchvision.models.detection", "torchvision.models.segmentation", "torchvision.models.optical_flow", "torchvision.models.video")
 

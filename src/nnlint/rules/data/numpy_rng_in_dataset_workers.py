@@ -3,7 +3,8 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.analysis import syntax
-from nnlint.analysis.pipelines import LOADERS, ScopeIndex, here, number
+from nnlint.analysis.pipelines import ScopeIndex, here, number
+from nnlint.analysis.torch_api import LOADERS
 from nnlint.analysis.project import ClassInfo, FunctionInfo
 from nnlint.analysis.values import Instance
 from nnlint.rule import Invalid, Rule, Valid

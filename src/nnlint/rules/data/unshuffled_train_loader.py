@@ -4,15 +4,13 @@ import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.training import reaches_backward
+from nnlint.analysis.torch_api import DISTRIBUTED_SAMPLERS, LOADERS
 from nnlint.analysis.values import UNKNOWN, Instance, Value
+from nnlint.analysis.wrappers import unwrap_iteration
 from nnlint.diagnostic import Applicability
 from nnlint.rule import Invalid, PendingFix, Rule, Valid
 
-_LOADERS = frozenset(("torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"))
-_DISTRIBUTED_SAMPLERS = frozenset(("torch.utils.data.DistributedSampler", "torch.utils.data.distributed.DistributedSampler"))
 _ITERABLE_BASES = ("torch.utils.data.IterableDataset", "torch.utils.data.dataset.IterableDataset")
-#: wrappers whose iteration is the loader's: ``enumerate(loader)``, ``tqdm(loader)``
-_PASS_THROUGH = frozenset(("enumerate", "iter", "tqdm", "tqdm.tqdm", "tqdm.auto.tqdm", "tqdm.notebook.tqdm", "rich.progress.track"))
 # DataLoader(dataset, batch_size, shuffle, sampler, batch_sampler, ...)
 _SHUFFLE, _SAMPLER, _BATCH_SAMPLER = 2, 3, 4
 
@@ -193,14 +191,8 @@ class UnshuffledTrainLoader(Rule):
         self.report(loader.call if here else node.iter, fix=self._fix(loader.call) if here else None, problem=problem)
 
     def _loader(self, expression: cst.BaseExpression) -> Instance | None:
-        while isinstance(expression, cst.Call) and self._pass_through(expression) and expression.args:
-            expression = expression.args[0].value
-        value = self.context.value(expression)
-        return value if isinstance(value, Instance) and value.qualname in _LOADERS else None
-
-    def _pass_through(self, call: cst.Call) -> bool:
-        name = syntax.dotted_name(call.func)
-        return name in ("enumerate", "iter") or (self.context.qualify(call.func) or "") in _PASS_THROUGH
+        value = self.context.value(unwrap_iteration(self.context, expression))
+        return value if isinstance(value, Instance) and value.qualname in LOADERS else None
 
     def _iterable(self, loader: Instance) -> bool:
         assert loader.call is not None
@@ -224,7 +216,7 @@ class UnshuffledTrainLoader(Rule):
 
     def _check_sampler(self, sampler: cst.BaseExpression, loader: Instance, loop: cst.For) -> None:
         value = self._value_where_built(sampler, loader)
-        if not isinstance(value, Instance) or value.qualname not in _DISTRIBUTED_SAMPLERS or value.call is None:
+        if not isinstance(value, Instance) or value.qualname not in DISTRIBUTED_SAMPLERS or value.call is None:
             return
         if syntax.literal_bool(getattr(syntax.keyword(value.call, "shuffle"), "value", None)) is False or "set_epoch" in self.context.text:
             return

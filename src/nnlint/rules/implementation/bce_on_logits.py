@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nnlint.analysis.losses import BCE, kind_of, loss_call
+from nnlint.analysis.losses import kind_of, loss_call
+from nnlint.analysis.torch_api import BCE
 from nnlint.analysis.values import Kind
 from nnlint.diagnostic import Applicability, Severity
 from nnlint.rule import Invalid, PendingFix, Rule, Valid

@@ -11,21 +11,16 @@ from nnlint.analysis.pipelines import (
     scope_index,
     value_at,
 )
+from nnlint.analysis.torch_api import ENABLE_GRAD, LOSS_FUNCTIONS, NO_GRAD
 from nnlint.analysis.values import Instance
 from nnlint.diagnostic import Severity
 from nnlint.rule import Invalid, Rule, Valid
 
-_NO_GRAD = frozenset(("torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad", "torch.autograd.grad_mode.no_grad"))
-_ENABLE = frozenset(("torch.enable_grad", "torch.set_grad_enabled", "torch.autograd.enable_grad"))
 _NEW_TENSORS = frozenset(("torch.tensor", "torch.as_tensor", "torch.Tensor", "torch.FloatTensor", "torch.from_numpy", "torch.scalar_tensor",
                           "torch.autograd.Variable"))
 #: tensor methods whose result has a graph exactly when their receiver has one
 _KEEPS_GRAPH = frozenset(("mean", "sum", "float", "double", "half", "to", "cuda", "cpu", "view", "reshape", "squeeze", "unsqueeze", "clone",
                           "contiguous", "requires_grad_", "abs", "neg"))
-_LOSS_FUNCTIONS = frozenset(
-    f"torch.nn.functional.{name}" for name in ("cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
-                                                 "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div")
-)
 
 
 class LossWithoutGraph(Rule):
@@ -204,13 +199,13 @@ class LossWithoutGraph(Rule):
         return False
 
     def _grad_disabled(self, chain: tuple[cst.BaseStatement, ...], scope: cst.CSTNode) -> bool:
-        disabled = isinstance(scope, cst.FunctionDef) and any(self._qualify_call(d.decorator) in _NO_GRAD for d in scope.decorators)
+        disabled = isinstance(scope, cst.FunctionDef) and any(self._qualify_call(d.decorator) in NO_GRAD for d in scope.decorators)
         for compound in chain:
             if isinstance(compound, cst.With):
                 names = {self._qualify_call(item.item) for item in compound.items}
-                if names & _ENABLE:
+                if names & ENABLE_GRAD:
                     disabled = False
-                elif names & _NO_GRAD:
+                elif names & NO_GRAD:
                     disabled = True
         return disabled
 
@@ -218,7 +213,7 @@ class LossWithoutGraph(Rule):
         return self.context.qualify(node.func if isinstance(node, cst.Call) else node)
 
     def _is_loss(self, call: cst.Call, where: Where) -> bool:
-        if self.context.qualify(call.func) in _LOSS_FUNCTIONS:
+        if self.context.qualify(call.func) in LOSS_FUNCTIONS:
             return True
         callee = value_at(self.context, call.func, where)
         return isinstance(callee, Instance) and callee.qualname.startswith("torch.nn.") and callee.qualname.endswith("Loss")

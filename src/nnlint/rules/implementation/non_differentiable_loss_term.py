@@ -4,6 +4,7 @@ import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.pipelines import Where, here, number, reaching_value, value_at
+from nnlint.analysis.torch_api import LOSS_FUNCTIONS
 from nnlint.analysis.values import Instance, Tensor
 from nnlint.rule import Invalid, Rule, Valid
 
@@ -11,10 +12,6 @@ _METHODS = frozenset(("argmax", "argmin", "round", "floor", "ceil", "sign", "ite
 _FUNCTIONS = {f"torch.{name}": name for name in ("argmax", "argmin", "round", "floor", "ceil", "sign", "tensor", "as_tensor", "from_numpy")}
 #: operations a gradient flows through unchanged in kind: follow the operand
 _THROUGH = frozenset(("float", "double", "half", "mean", "sum", "to", "cuda", "view", "reshape", "squeeze", "unsqueeze", "flatten", "abs"))
-_LOSS_FUNCTIONS = frozenset(
-    f"torch.nn.functional.{name}" for name in ("cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
-                                                 "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div")
-)
 
 
 class NonDifferentiableLossTerm(Rule):
@@ -202,7 +199,7 @@ class NonDifferentiableLossTerm(Rule):
         return False
 
     def _is_loss(self, call: cst.Call, where: Where) -> bool:
-        if self.context.qualify(call.func) in _LOSS_FUNCTIONS:
+        if self.context.qualify(call.func) in LOSS_FUNCTIONS:
             return True
         callee = value_at(self.context, call.func, where)
         return isinstance(callee, Instance) and callee.qualname.startswith("torch.nn.") and callee.qualname.endswith("Loss")

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nnlint.analysis.losses import CROSS_ENTROPY, final_steps, head_outputs, head_step, loss_call
+from nnlint.analysis.losses import final_steps, head_outputs, head_step, loss_call
+from nnlint.analysis.torch_api import CROSS_ENTROPY
 from nnlint.analysis.values import short
 from nnlint.diagnostic import Severity
 from nnlint.rule import Invalid, Rule, Valid

@@ -4,16 +4,10 @@ import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.optim import EachLoop, Event, Op, is_optimizer, loop_events, loop_scope
+from nnlint.analysis.torch_api import LOSS_FUNCTIONS
 from nnlint.analysis.values import Instance
 from nnlint.rule import Invalid, Rule, Valid
 
-_LOSS_FUNCTIONS = frozenset(
-    f"torch.nn.functional.{name}"
-    for name in ("cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
-                 "binary_cross_entropy_with_logits", "kl_div", "ctc_loss", "poisson_nll_loss", "gaussian_nll_loss", "soft_margin_loss",
-                 "multilabel_soft_margin_loss", "multilabel_margin_loss", "hinge_embedding_loss", "multi_margin_loss",
-                 "cosine_embedding_loss", "margin_ranking_loss", "triplet_margin_loss")
-)
 
 
 class UnscaledGradAccumulation(EachLoop, Rule):
@@ -206,7 +200,7 @@ class UnscaledGradAccumulation(EachLoop, Rule):
             return False
         if syntax.method_name(expression) in ("mean", "sum") and isinstance(expression.func, cst.Attribute):
             return self._undivided_loss(expression.func.value, statement, scope)
-        if self.context.qualify(expression.func) in _LOSS_FUNCTIONS:
+        if self.context.qualify(expression.func) in LOSS_FUNCTIONS:
             return True
         interpreter = self.context.interpreter
         callee = interpreter.value(expression.func, interpreter.env_before(statement, scope))

@@ -1,0 +1,170 @@
+"""Facts about torch and the libraries around it, as data, in one place.
+
+Every table of library names the analysis and the rules need lives here, so a
+name added once (a new ``tqdm`` import path, a loss function) is seen by every
+rule at the same time, and no rule keeps a private copy that drifts out of date
+(``for b in track(loader)`` was once missed where ``tqdm(loader)`` was seen).
+Names are fully qualified, as ``ModuleInfo.qualify`` resolves them.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Kind(enum.Enum):
+    """What the values of a tensor mean, as far as the loss rules care."""
+
+    LOGITS = "raw logits"
+    PROBS = "probabilities"
+    LOG_PROBS = "log-probabilities"
+    SIGMOID = "sigmoid probabilities"
+
+
+def _nn(*names: str) -> frozenset[str]:
+    return frozenset(f"torch.nn.{name}" for name in names)
+
+
+def _functional(*names: str) -> frozenset[str]:
+    return frozenset(f"torch.nn.functional.{name}" for name in names)
+
+
+# --- data loading --------------------------------------------------------------------------------
+
+LOADERS = frozenset(("torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"))
+DISTRIBUTED_SAMPLERS = frozenset(("torch.utils.data.DistributedSampler", "torch.utils.data.distributed.DistributedSampler"))
+#: builtins whose iteration yields the elements of their first argument (``enumerate`` pairs them with an index)
+ITERATION_BUILTINS = frozenset(("enumerate", "iter"))
+#: library wrappers whose iteration is their first argument's (progress bars, slicing)
+ITERATION_WRAPPERS = frozenset(
+    ("tqdm", "tqdm.tqdm", "tqdm.auto.tqdm", "tqdm.notebook.tqdm", "tqdm.rich.tqdm", "rich.progress.track", "itertools.islice",
+     "itertools.cycle")
+)
+# DataLoader(dataset, batch_size, shuffle, sampler, batch_sampler, ...): positions of its parameters
+LOADER_PARAMETERS = ("dataset", "batch_size", "shuffle", "sampler", "batch_sampler", "num_workers")
+
+# --- autograd ------------------------------------------------------------------------------------
+
+BACKWARD_METHODS = frozenset(("backward", "manual_backward"))
+BACKWARD_FUNCTIONS = frozenset(("torch.autograd.backward",))
+NO_GRAD = frozenset(("torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad", "torch.autograd.grad_mode.no_grad"))
+ENABLE_GRAD = frozenset(("torch.enable_grad", "torch.set_grad_enabled", "torch.autograd.enable_grad"))
+
+# --- losses --------------------------------------------------------------------------------------
+
+CROSS_ENTROPY, BCE, BCE_WITH_LOGITS = "cross-entropy", "bce", "bce-with-logits"
+#: the cross-entropy family, by what each expects as input: qualified name -> (family, how messages name it)
+CLASSIFICATION_LOSSES = {
+    "torch.nn.CrossEntropyLoss": (CROSS_ENTROPY, "CrossEntropyLoss"),
+    "torch.nn.modules.loss.CrossEntropyLoss": (CROSS_ENTROPY, "CrossEntropyLoss"),
+    "torch.nn.functional.cross_entropy": (CROSS_ENTROPY, "F.cross_entropy"),
+    "torch.nn.BCELoss": (BCE, "BCELoss"),
+    "torch.nn.modules.loss.BCELoss": (BCE, "BCELoss"),
+    "torch.nn.functional.binary_cross_entropy": (BCE, "F.binary_cross_entropy"),
+    "torch.nn.BCEWithLogitsLoss": (BCE_WITH_LOGITS, "BCEWithLogitsLoss"),
+    "torch.nn.modules.loss.BCEWithLogitsLoss": (BCE_WITH_LOGITS, "BCEWithLogitsLoss"),
+    "torch.nn.functional.binary_cross_entropy_with_logits": (BCE_WITH_LOGITS, "F.binary_cross_entropy_with_logits"),
+}
+#: every functional loss: a call of one of these computes a loss from a prediction and a target
+LOSS_FUNCTIONS = _functional(
+    "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "kl_div", "ctc_loss", "poisson_nll_loss", "gaussian_nll_loss", "soft_margin_loss",
+    "multilabel_soft_margin_loss", "multilabel_margin_loss", "hinge_embedding_loss", "multi_margin_loss", "cosine_embedding_loss",
+    "margin_ranking_loss", "triplet_margin_loss",
+)
+
+# --- layers and activations ----------------------------------------------------------------------
+
+#: layers whose output is an unnormalised score when they come last
+LOGIT_LAYERS = _nn("Linear", "LazyLinear", "Bilinear", "Conv1d", "Conv2d", "Conv3d", "LazyConv1d", "LazyConv2d", "LazyConv3d")
+#: where a scoring layer's number of outputs is: (position, keyword)
+LAYER_OUTPUTS = {
+    "torch.nn.Linear": (1, "out_features"),
+    "torch.nn.LazyLinear": (0, "out_features"),
+    "torch.nn.Bilinear": (2, "out_features"),
+    **{f"torch.nn.Conv{d}d": (1, "out_channels") for d in (1, 2, 3)},
+    **{f"torch.nn.LazyConv{d}d": (0, "out_channels") for d in (1, 2, 3)},
+}
+#: layers that pass their input's kind through when they come last
+PASSTHROUGH_LAYERS = _nn("Dropout", "Identity", "Flatten", "Dropout1d", "Dropout2d")
+LAYER_KINDS = {
+    "torch.nn.Softmax": Kind.PROBS,
+    "torch.nn.Softmax2d": Kind.PROBS,
+    "torch.nn.LogSoftmax": Kind.LOG_PROBS,
+    "torch.nn.Sigmoid": Kind.SIGMOID,
+    "torch.nn.LogSigmoid": Kind.LOG_PROBS,
+}
+FUNCTION_KINDS = {
+    name: kind
+    for names, kind in (
+        (("torch.softmax", "torch.nn.functional.softmax", "torch.special.softmax"), Kind.PROBS),
+        (("torch.log_softmax", "torch.nn.functional.log_softmax", "torch.special.log_softmax"), Kind.LOG_PROBS),
+        (("torch.sigmoid", "torch.nn.functional.sigmoid", "torch.special.expit"), Kind.SIGMOID),
+        (("torch.nn.functional.logsigmoid",), Kind.LOG_PROBS),
+    )
+    for name in names
+}
+METHOD_KINDS = {"softmax": Kind.PROBS, "log_softmax": Kind.LOG_PROBS, "sigmoid": Kind.SIGMOID}
+LOG_FUNCTIONS = frozenset(("torch.log",))
+#: element-wise activations, as layer classes, functions and tensor methods (``.relu``) -> one name
+ACTIVATIONS: dict[str, str] = {}
+for _name, _layer, _functions in (
+    ("relu", "ReLU", ("torch.relu", "torch.nn.functional.relu")),
+    ("relu6", "ReLU6", ("torch.nn.functional.relu6",)),
+    ("sigmoid", "Sigmoid", ("torch.sigmoid", "torch.nn.functional.sigmoid", "torch.special.expit")),
+    ("tanh", "Tanh", ("torch.tanh", "torch.nn.functional.tanh")),
+    ("hardtanh", "Hardtanh", ("torch.nn.functional.hardtanh",)),
+    ("hardsigmoid", "Hardsigmoid", ("torch.nn.functional.hardsigmoid",)),
+    ("softsign", "Softsign", ("torch.nn.functional.softsign",)),
+    ("softplus", "Softplus", ("torch.nn.functional.softplus",)),
+    ("gelu", "GELU", ("torch.nn.functional.gelu",)),
+    ("silu", "SiLU", ("torch.nn.functional.silu",)),
+    ("elu", "ELU", ("torch.nn.functional.elu",)),
+    ("leaky_relu", "LeakyReLU", ("torch.nn.functional.leaky_relu",)),
+    ("softmax", "Softmax", ("torch.softmax", "torch.nn.functional.softmax", "torch.special.softmax")),
+    ("log_softmax", "LogSoftmax", ("torch.log_softmax", "torch.nn.functional.log_softmax", "torch.special.log_softmax")),
+):
+    ACTIVATIONS.update({f"torch.nn.{_layer}": _name, f".{_name}": _name, **dict.fromkeys(_functions, _name)})
+DROPOUT_FUNCTIONS = _functional("dropout", "dropout1d", "dropout2d", "alpha_dropout")
+
+# --- tensor methods ------------------------------------------------------------------------------
+
+#: tensor methods that keep what the values mean (shape, dtype or device changes only)
+KIND_PRESERVING_METHODS = frozenset(
+    ("view", "reshape", "squeeze", "unsqueeze", "flatten", "contiguous", "float", "double", "half", "to", "cpu", "cuda", "permute", "transpose")
+)
+#: tensor methods that change neither values nor shape / only the shape
+NEUTRAL_METHODS = frozenset(("float", "double", "half", "to", "cpu", "cuda", "contiguous", "clone", "detach"))
+RESHAPE_METHODS = frozenset(("view", "reshape", "squeeze", "unsqueeze", "flatten", "permute", "transpose", "view_as", "reshape_as"))
+#: in-place methods (trailing ``_``) that change no values a rule follows
+IN_PLACE_WITHOUT_VALUE_CHANGE = frozenset(("requires_grad_", "retain_grad", "share_memory_", "detach_"))
+
+# --- modules -------------------------------------------------------------------------------------
+
+#: wrappers that return (or hold, as ``.module``) the model they are given, computing what it computes
+MODEL_WRAPPERS = frozenset(
+    ("torch.nn.DataParallel", "torch.nn.parallel.DataParallel", "torch.nn.parallel.DistributedDataParallel", "torch.compile",
+     "torch.distributed.fsdp.FullyShardedDataParallel", "torch.nn.parallel.data_parallel.DataParallel")
+)
+#: module methods that return the module itself
+SELF_RETURNING_METHODS = frozenset(("to", "cuda", "cpu", "float", "double", "half", "bfloat16", "requires_grad_", "share_memory", "to_empty"))
+#: module methods that switch train/eval mode
+MODE_METHODS = frozenset(("train", "eval"))
+#: layers that compute differently in train and eval mode
+MODE_DEPENDENT_LAYERS = _nn(
+    "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d",
+    "SyncBatchNorm", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "TransformerEncoderLayer", "TransformerDecoderLayer",
+    "TransformerEncoder", "TransformerDecoder", "Transformer",
+)
+MODE_DEPENDENT_FUNCTIONS = _functional("dropout", "batch_norm", "alpha_dropout", "dropout1d", "dropout2d", "dropout3d")
+MODULE_CONTAINERS = _nn("Sequential", "ModuleList")
+
+# --- optimisation --------------------------------------------------------------------------------
+
+SCALERS = frozenset(
+    ("torch.cuda.amp.GradScaler", "torch.amp.GradScaler", "torch.cuda.amp.grad_scaler.GradScaler", "torch.amp.grad_scaler.GradScaler",
+     "torch.cpu.amp.GradScaler")
+)
+CLIP_FUNCTIONS = frozenset(
+    f"torch.nn.utils.{prefix}{name}" for prefix in ("", "clip_grad.") for name in ("clip_grad_norm_", "clip_grad_value_", "clip_grad_norm")
+)

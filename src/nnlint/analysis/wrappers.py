@@ -1,0 +1,39 @@
+"""Wrappers that keep what they wrap: what a loop over ``tqdm(enumerate(loader))`` really iterates.
+
+Progress bars, ``enumerate``, ``iter`` and ``itertools.islice`` change what each
+iteration looks like (an index is added, a bar is drawn) but not where the
+batches come from. Rules that ask "which loader feeds this loop?" ask this
+module, so every wrapper in ``torch_api.ITERATION_WRAPPERS`` is seen by all of them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from nnlint.analysis import syntax
+from nnlint.analysis.env import Env
+from nnlint.analysis.torch_api import ITERATION_BUILTINS, ITERATION_WRAPPERS
+from nnlint.analysis.values import Value
+
+if TYPE_CHECKING:
+    from nnlint.analysis.context import FileContext
+
+_MAX_WRAPPERS = 8
+
+
+def unwrap_iteration(context: "FileContext", expression: cst.BaseExpression) -> cst.BaseExpression:
+    """``loader`` for ``loader``, ``enumerate(loader)``, ``tqdm(enumerate(loader), total=n)``, ``track(loader)``."""
+    for _ in range(_MAX_WRAPPERS):
+        if not (isinstance(expression, cst.Call) and expression.args and not expression.args[0].star and expression.args[0].keyword is None):
+            break
+        if syntax.dotted_name(expression.func) not in ITERATION_BUILTINS and (context.qualify(expression.func) or "") not in ITERATION_WRAPPERS:
+            break
+        expression = expression.args[0].value
+    return expression
+
+
+def iterated(context: "FileContext", expression: cst.BaseExpression, env: Env) -> Value:
+    """The value whose elements a loop over ``expression`` (evaluated in ``env``) receives."""
+    return context.interpreter.value(unwrap_iteration(context, expression), env)
