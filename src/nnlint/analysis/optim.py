@@ -29,6 +29,7 @@ from nnlint.analysis.env import Env
 from nnlint.analysis.interpreter import interpreter_for
 from nnlint.analysis.project import FunctionInfo, ModuleInfo
 from nnlint.analysis.sites import own_parts
+from nnlint.analysis.training import trains
 from nnlint.analysis.torch_api import BACKWARD_FUNCTIONS, BACKWARD_METHODS, CLIP_FUNCTIONS, SCALERS
 from nnlint.analysis.values import UNKNOWN, FunctionRef, Instance, Value, short
 
@@ -126,7 +127,7 @@ def loop_events(loop: Loop, module: ModuleInfo, scope: Scope) -> list[Event]:
     cache = _cache(module)
     key = ("loop", id(loop))
     if key not in cache:
-        cache[key] = _Walker(module, scope, ()).loop_body(loop) if may_train(loop.body, module) else []
+        cache[key] = _Walker(module, scope, ()).loop_body(loop) if trains(loop.body, module) else []
     return cache[key]  # type: ignore[return-value]
 
 
@@ -136,49 +137,6 @@ def _nested_loop_events(loop: Loop, module: ModuleInfo, scope: Scope) -> list[Ev
     if key not in cache:
         cache[key] = _Walker(module, scope, ()).loop_body(loop)
     return cache[key]  # type: ignore[return-value]
-
-
-def may_train(node: cst.CSTNode, module: ModuleInfo, _seen: set[int] | None = None) -> bool:
-    """Whether running ``node`` may call ``backward()``: a cheap syntactic over-approximation (helpers
-    matched by name, methods by name in this file's classes) that spares the interpreter loops that
-    cannot train."""
-    seen = _seen if _seen is not None else set()
-    definitions = _definitions(module)
-    for call in syntax.calls_in(node):
-        method = syntax.method_name(call)
-        qualname = module.qualify(call.func)
-        if method in BACKWARD_METHODS or qualname in BACKWARD_FUNCTIONS:
-            return True
-        name = method if method is not None else syntax.dotted_name(call.func)
-        candidates = list(definitions.get(name or "", ()))
-        found = module.project.find_function(qualname, module) if qualname is not None else None
-        if found is not None:
-            candidates.append(found)
-        for function in candidates:
-            if id(function.node) not in seen:
-                seen.add(id(function.node))
-                if may_train(function.node, function.module, seen):
-                    return True
-    return False
-
-
-def _definitions(module: ModuleInfo) -> dict[str, list[FunctionInfo]]:
-    """Every function and method defined in the module, at any depth, by name (built once)."""
-    cache = _cache(module)
-    if "definitions" not in cache:
-        found: dict[str, list[FunctionInfo]] = {}
-        pending: list[cst.BaseStatement] = list(module.module.body)
-        while pending:
-            statement = pending.pop()
-            if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-                if isinstance(statement, cst.FunctionDef):
-                    found.setdefault(statement.name.value, []).append(FunctionInfo(statement, module))
-                pending.extend(syntax.body_statements(statement.body))
-            else:
-                for block in _child_blocks(statement):
-                    pending.extend(block)
-        cache["definitions"] = found
-    return cache["definitions"]  # type: ignore[return-value]
 
 
 def _cache(module: ModuleInfo) -> dict[object, object]:

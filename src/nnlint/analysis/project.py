@@ -19,7 +19,7 @@ import libcst as cst
 
 from nnlint.analysis.imports import ImportMap
 from nnlint.parsing import parse_checked
-from nnlint.analysis.syntax import body_statements, small_statements
+from nnlint.analysis.syntax import body_statements, small_statements, walk_statements
 
 MAX_CACHED_MODULES = 48
 _ROOT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg")
@@ -98,8 +98,6 @@ def _assignment(small: cst.BaseSmallStatement) -> tuple[cst.BaseExpression | Non
 
 
 def _all_simple(function: cst.FunctionDef) -> list[cst.BaseStatement]:
-    from nnlint.analysis.syntax import walk_statements
-
     return list(walk_statements(body_statements(function.body)))
 
 
@@ -122,6 +120,27 @@ class ModuleInfo:
     @cached_property
     def functions(self) -> dict[str, FunctionInfo]:
         return {s.name.value: FunctionInfo(s, self) for s in self.module.body if isinstance(s, cst.FunctionDef)}
+
+    @cached_property
+    def definitions(self) -> dict[str, list[FunctionInfo]]:
+        """Every function and method of the module, at any depth, by name (what a call by name may run)."""
+        found: dict[str, list[FunctionInfo]] = {}
+        pending: list[cst.BaseStatement] = list(self.module.body)
+        while pending:
+            nested: list[cst.BaseStatement] = []
+            for statement in walk_statements(pending):
+                if isinstance(statement, cst.FunctionDef):
+                    found.setdefault(statement.name.value, []).append(FunctionInfo(statement, self))
+                if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+                    nested.extend(body_statements(statement))
+            pending = nested
+        return found
+
+    @cached_property
+    def imported_classes(self) -> list[ClassInfo]:
+        """The project classes this module imports by name (``from trainer import Trainer``)."""
+        found = (self.project.find_class(qualname, self) for qualname in self.imports.aliases.values() if "." in qualname)
+        return [cls for cls in found if cls is not None]
 
     def qualify(self, node: cst.BaseExpression) -> str | None:
         """Imported names resolve through imports; names defined here become ``<key>.<name>``."""

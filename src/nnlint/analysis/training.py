@@ -17,27 +17,38 @@ from nnlint.analysis.values import Instance, is_classifier_factory, short
 MODULE_BASES = ("torch.nn.", "pytorch_lightning.", "lightning.")
 
 
-def reaches_backward(node: cst.CSTNode, module: ModuleInfo, _seen: set[int] | None = None) -> bool:
-    """Whether running ``node`` calls ``.backward()``, directly or through the project's functions."""
+def trains(node: cst.CSTNode, module: ModuleInfo, _seen: set[int] | None = None) -> bool:
+    """Whether running ``node`` may call ``backward()``: the one answer to "does this loop train?".
+
+    Calls are followed into the project's functions (by qualified name, or by name in this file)
+    and methods (by name, in this file's classes and the project classes it imports:
+    ``trainer.step(x, y)`` whose ``Trainer.step`` runs ``loss.backward()`` trains). Matching methods
+    by name over-approximates on purpose: a loop that may train is never taken for an evaluation loop.
+    """
     seen = _seen if _seen is not None else set()
     for call in syntax.calls_in(node):
-        if syntax.method_name(call) in BACKWARD_METHODS:
-            return True
+        method = syntax.method_name(call)
         qualname = module.qualify(call.func)
-        if qualname in BACKWARD_FUNCTIONS:
+        if method in BACKWARD_METHODS or qualname in BACKWARD_FUNCTIONS:
             return True
-        function = _project_function(call, qualname, module)
-        if function is not None and id(function.node) not in seen:
-            seen.add(id(function.node))
-            if reaches_backward(function.node, function.module, seen):
-                return True
+        for function in _callees(call, method, qualname, module):
+            if id(function.node) not in seen:
+                seen.add(id(function.node))
+                if trains(function.node, function.module, seen):
+                    return True
     return False
 
 
-def _project_function(call: cst.Call, qualname: str | None, module: ModuleInfo) -> FunctionInfo | None:
-    if isinstance(call.func, cst.Name) and call.func.value in module.functions:
-        return module.functions[call.func.value]
-    return module.project.find_function(qualname, module) if qualname else None
+def _callees(call: cst.Call, method: str | None, qualname: str | None, module: ModuleInfo) -> list[FunctionInfo]:
+    """The project functions a call may run, matched by name."""
+    name = method if method is not None else syntax.dotted_name(call.func)
+    candidates = list(module.definitions.get(name or "", ()))
+    found = module.project.find_function(qualname, module) if qualname is not None else None
+    if found is not None:
+        candidates.append(found)
+    if method is not None and not candidates:
+        candidates.extend(cls.methods[method] for cls in module.imported_classes if method in cls.methods)
+    return candidates
 
 
 def is_module_class(cls: ClassInfo, _depth: int = 0) -> bool:

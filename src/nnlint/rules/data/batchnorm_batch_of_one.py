@@ -14,7 +14,7 @@ from nnlint.analysis.pipelines import (
 from nnlint.analysis.training import (
     mode_dependent_layers,
     model_call_target,
-    reaches_backward,
+    trains,
 )
 from nnlint.analysis.values import Mode
 from nnlint.rule import Invalid, Rule, Valid
@@ -142,7 +142,7 @@ class BatchNormBatchOfOne(Rule):
         if loader is None or loader.call is None or syntax.keyword(loader.call, "batch_sampler") is not None:
             return
         size = constructor_argument(self.context, loader, 1, "batch_size")
-        if size is None or number(self.context, size[0], size[1]) != 1 or not reaches_backward(node.body, self.context.info):
+        if size is None or number(self.context, size[0], size[1]) != 1 or not trains(node.body, self.context.info):
             return
         names = batch_names(node) or []
         if any(self._reshaped(call, names) for call in syntax.calls_in(node.body)) or self._indexed(node.body, names):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.analysis import syntax
-from nnlint.analysis.training import reaches_backward
+from nnlint.analysis.training import trains
 from nnlint.analysis.torch_api import DISTRIBUTED_SAMPLERS, LOADERS
 from nnlint.analysis.values import UNKNOWN, Instance, Value
 from nnlint.analysis.wrappers import unwrap_iteration
@@ -175,7 +175,7 @@ class UnshuffledTrainLoader(Rule):
         loader = self._loader(node.iter)
         if loader is None or loader.call is None or syntax.has_star_args(loader.call):
             return
-        if not reaches_backward(node.body, self.context.info):
+        if not trains(node.body, self.context.info):
             return
         here = loader.module_key == self.context.info.key
         sampler = syntax.argument(loader.call, _SAMPLER, "sampler")

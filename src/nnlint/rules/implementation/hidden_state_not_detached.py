@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.analysis import syntax
-from nnlint.analysis.training import is_module_class, reaches_backward
+from nnlint.analysis.training import is_module_class, trains
 from nnlint.analysis.values import Instance
 from nnlint.rule import Invalid, Rule, Valid
 
@@ -141,7 +141,7 @@ class HiddenStateNotDetached(Rule):
 
     def visit_For(self, node: cst.For) -> None:
         body_code = self.context.module.code_for_node(node.body)
-        if any(word in body_code for word in _DETACHING) or not reaches_backward(node.body, self.context.info):
+        if any(word in body_code for word in _DETACHING) or not trains(node.body, self.context.info):
             return
         assigned: dict[str, int] = {}
         carrying: list[tuple[str, cst.Call]] = []

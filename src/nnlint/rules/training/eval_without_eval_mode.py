@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.analysis import syntax
-from nnlint.analysis.training import mode_dependent_layers, model_call_target, reaches_backward
+from nnlint.analysis.training import mode_dependent_layers, model_call_target, trains
 from nnlint.analysis.values import Instance, Mode
 from nnlint.diagnostic import Applicability
 from nnlint.rule import Invalid, PendingFix, Rule, Valid
@@ -68,6 +68,21 @@ class EvalWithoutEvalMode(Rule):
     requires_text = ("torch",)
 
     valid = [
+        Valid("""
+            import torch.nn as nn
+            model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.5), nn.Linear(8, 2))
+            class Trainer:
+                def __init__(self, model):
+                    self.model = model
+                def step(self, x, y):
+                    loss_fn(self.model(x), y).backward()
+            trainer = Trainer(model)
+            def fit_and_evaluate(loader):
+                for x, y in loader:
+                    print(model(x).shape)
+                    trainer.step(x, y)
+            fit_and_evaluate(train_loader)
+        """, why="the loop trains through trainer.step(), whose method runs backward(): model.eval() must not be inserted"),
         Valid("""
             import torch
             import torch.nn as nn
@@ -222,8 +237,8 @@ class EvalWithoutEvalMode(Rule):
         calls = list(syntax.calls_in(node.body))
         if not calls:
             return
-        trains = reaches_backward(node.body, self.context.info)
-        if not trains and not self._evaluating():
+        training_loop = trains(node.body, self.context.info)
+        if not training_loop and not self._evaluating():
             return
         env = self.context.env()
         reported: set[Instance] = set()
@@ -233,14 +248,14 @@ class EvalWithoutEvalMode(Rule):
                 continue
             # training: only the mixed case (eval for validation leaks into the next epoch) — a model put in
             # eval mode on purpose before training (frozen BatchNorm) is {EVAL} throughout and stays silent
-            expected = {Mode.TRAIN, Mode.EVAL} if trains else {Mode.TRAIN}
+            expected = {Mode.TRAIN, Mode.EVAL} if training_loop else {Mode.TRAIN}
             if env.modes.get(model) != expected:
                 continue
             layers, known = mode_dependent_layers(model)
             if known and not layers:
                 continue
             reported.add(model)
-            self.report(call, fix=self._fix(call, node, trains), model=self._name(call), problem=self._problem(trains),
+            self.report(call, fix=self._fix(call, node, training_loop), model=self._name(call), problem=self._problem(training_loop),
                         layers=f" ({', '.join(layers)} inside)" if layers else "")
 
     def _evaluating(self) -> bool:

@@ -6,8 +6,8 @@ import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.context import FileContext
-from nnlint.analysis.optim import EachLoop, called_only_under_grad_mode, indentation, loop_scope, may_train, sets_grad_mode
-from nnlint.analysis.training import model_call_target
+from nnlint.analysis.optim import EachLoop, called_only_under_grad_mode, indentation, loop_scope, sets_grad_mode
+from nnlint.analysis.training import model_call_target, trains
 from nnlint.analysis.values import Mode
 from nnlint.diagnostic import Applicability
 from nnlint.rule import Invalid, PendingFix, Rule, Valid
@@ -228,7 +228,7 @@ class EvalWithoutNoGrad(EachLoop, Rule):
                       and env.modes.get(target) == {Mode.EVAL}), None)
         if model is None or id(model) in self._reported:
             return
-        if may_train(loop.body, info) or "grad" in info.module.code_for_node(loop):
+        if trains(loop.body, info) or "grad" in info.module.code_for_node(loop):
             return  # uses autograd on purpose: backward(), .grad, autograd.grad, requires_grad, enable_grad
         self._reported.update(id(call) for call in calls)
         func = model.func.value if isinstance(model.func, cst.Attribute) else model.func

@@ -5,7 +5,7 @@ import libcst as cst
 from nnlint.analysis import syntax
 from nnlint.analysis.context import FileContext
 from nnlint.analysis.optim import EVAL_FUNCTION_WORDS
-from nnlint.analysis.training import mode_dependent_layers, model_call_target, reaches_backward
+from nnlint.analysis.training import mode_dependent_layers, model_call_target, trains
 from nnlint.analysis.values import Instance, Mode
 from nnlint.rule import Invalid, Rule, Valid
 
@@ -162,7 +162,7 @@ class InferenceAfterLoadWithoutEval(Rule):
                 value = interpreter.value(call.func.value, interpreter.env_before(statement, scope))
                 if isinstance(value, Instance):
                     self._loaded.add(value)
-        if self._loaded and reaches_backward(self.context.module, self.context.info):
+        if self._loaded and trains(self.context.module, self.context.info):
             self._loaded = set()
         return self._loaded
 
