@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from nnlint import engine, fixes
+from nnlint import engine, file_write
 from nnlint.cli import main
 from nnlint.commands import check_run
 
@@ -296,13 +296,13 @@ def test_fix_when_the_disk_write_fails_leaves_the_file_untouched(work: Path, cap
             stream.write = full
             return stream
 
-        monkeypatch.setattr(fixes.os, "fdopen", fdopen)
+        monkeypatch.setattr(file_write.os, "fdopen", fdopen)
         says = "No space left on device"
     else:
         def replace(source: object, target: object) -> None:
             raise OSError(errno.EIO, "Input/output error")
 
-        monkeypatch.setattr(fixes.os, "replace", replace)
+        monkeypatch.setattr(file_write.os, "replace", replace)
         says = "Input/output error"
     code, out, _ = nnlint(capsys, "--fix", "--unsafe-fixes", "a.py")
     assert code == 2

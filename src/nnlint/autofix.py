@@ -4,6 +4,11 @@ A file is rewritten only when its fixed text still parses (otherwise its fixes
 are dropped with a note); the write is atomic and keeps the encoding (and BOM)
 the file was read with, and the text's own newlines. ``--diff`` prints a unified
 diff and writes nothing.
+
+A file saved while it was checked is not fixed (``file_write.ChangedOnDisk``): the
+user's edit wins, and the run says so in one line and exits 2, like any other file
+whose fixes could not be written — a pre-commit hook or CI job must not pass on a file
+that was not fixed. (ruff has no such check and overwrites the newer text.)
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from typing import TextIO
 from nnlint.diagnostic import Applicability, Diagnostic
 from nnlint.config import Settings
 from nnlint.engine import FileResult, check_files
-from nnlint.fixes import apply_edits, python_lines, write_atomically
+from nnlint.file_write import ChangedOnDisk, KeptInBackup, write_fixed
+from nnlint.fixes import apply_edits, python_lines
 from nnlint.parsing import parse_quietly
 
 
@@ -56,7 +62,13 @@ def apply_fixes(results: Sequence[FileResult], *, unsafe: bool, diff: TextIO | N
             diff.writelines(difflib.unified_diff(python_lines(result.text, True), python_lines(new_text, True), f"a/{result.path.lstrip('/')}", f"b/{result.path.lstrip('/')}"))
         else:
             try:
-                write_atomically(Path(result.path), new_text, result.encoding)
+                write_fixed(Path(result.path), result.text, new_text, result.encoding)
+            except ChangedOnDisk:
+                outcome.errors.append(f"{result.path}: changed on disk while nnlint was checking it; not fixed, the new text is kept (run nnlint again)")
+                continue
+            except KeptInBackup as error:
+                outcome.errors.append(f"{result.path}: the fixes were written half-way and the original could not be put back; it is kept in {error}")
+                continue
             except OSError as error:
                 outcome.errors.append(f"{result.path}: cannot write the fixes ({error.strerror or error}); the file is unchanged")
                 continue

@@ -1,19 +1,13 @@
-"""Turning a rule's LibCST edit into text edits, and applying text edits to a file safely.
+"""Turning a rule's LibCST edit into text edits, and applying text edits to a text.
 
 A fix is stored on the Diagnostic as text edits (what LSP and SARIF carry);
-applying them keeps the encoding, BOM and newline style, never writes a file
-whose result does not parse, and writes atomically (temp file + rename), so a
-failing disk leaves the original untouched.
+``autofix`` applies them and ``file_write`` writes the result back safely.
 """
 
 from __future__ import annotations
 
-import errno
-import os
 import re
-import tempfile
 from collections.abc import Iterable
-from pathlib import Path
 
 import libcst as cst
 
@@ -76,28 +70,3 @@ def _line_offsets(text: str) -> list[int]:
 def _offset(offsets: list[int], position: Position) -> int:
     line = min(position.line, len(offsets) - 1)
     return offsets[line] + position.character
-
-
-def write_atomically(path: Path, text: str, encoding: str) -> None:
-    """Replace ``path``'s content; on any error the original file is left as it was.
-
-    A file with no write permission bit is refused: the rename would replace it
-    anyway (only the folder's permissions matter), and as root even a plain
-    ``open`` would; read-only is the user's "do not touch".
-    """
-    data = text.encode(encoding)
-    if not path.stat().st_mode & 0o222:
-        raise PermissionError(errno.EACCES, "the file is read-only", str(path))
-    directory = path.parent
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".nnlint-tmp", dir=directory)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, path.stat().st_mode & 0o7777)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
