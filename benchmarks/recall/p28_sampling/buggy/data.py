@@ -1,0 +1,25 @@
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset, WeightedRandomSampler
+
+
+class NoisySignals(Dataset):
+    def __init__(self, signals, labels):
+        self.signals = signals
+        self.labels = labels
+        self.rng = np.random.RandomState(42)
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, i):
+        noise = self.rng.normal(0.0, 0.05, size=self.signals[i].shape)  # expect: NN104 construct=cross-file
+        return torch.as_tensor(self.signals[i] + noise, dtype=torch.float32), int(self.labels[i])
+
+
+def make_loader(signals, labels, batch_size):
+    dataset = NoisySignals(signals, labels)
+    counts = np.bincount(labels)
+    class_weights = 1.0 / counts
+    sampler = WeightedRandomSampler(class_weights, num_samples=len(labels), replacement=True)  # expect: NN320 construct=local-variable
+    return DataLoader(dataset, batch_size=batch_size, sampler=sampler, num_workers=4)

@@ -1,0 +1,19 @@
+import torch
+from torch import nn
+
+
+def standardize(features):
+    """Zero mean, unit variance per feature over the batch."""
+    mean = features.mean(dim=0, keepdim=True)
+    std = features.std(dim=0, keepdim=True)
+    return (features - mean) / (std + 1e-6)
+
+
+class PatchEmbed(nn.Module):
+    def __init__(self, patch=16, dim=192):
+        super().__init__()
+        self.proj = nn.Conv2d(3, dim, patch, stride=patch)
+
+    def forward(self, images):
+        x = self.proj(images)
+        return x.flatten(2).transpose(1, 2)

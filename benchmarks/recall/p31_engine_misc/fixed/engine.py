@@ -1,0 +1,32 @@
+import torch
+from torch import nn
+
+criterion = nn.BCEWithLogitsLoss()
+
+
+def train_step(model, optimizer, x, y):
+    optimizer.zero_grad()
+    loss = criterion(model(x), y)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+@torch.no_grad()
+def validate(model, loader):
+    model.eval()
+    hits = 0.0
+    for x, y in loader:
+        probs = torch.sigmoid(model(x))
+        hits += ((probs > 0.5).float() == y).float().mean().item()
+    return hits / len(loader)
+
+
+def pretrain_head(model, loader, lr=1e-3):
+    optimizer = torch.optim.SGD(model.out.parameters(), lr=lr)
+    model.train()
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = criterion(model(x), y)
+        loss.backward()
+        optimizer.step()
