@@ -7,8 +7,11 @@ was never preceded by ``model.eval()``. Branches join (a value that differs
 between paths becomes unknown), loop bodies are walked twice so that what the
 end of one iteration leaves is seen by the next, project functions are entered
 with the caller's arguments (to a small depth), and a function's parameters take
-the values its call sites in the same file agree on. Unknown stays unknown:
-rules report only on known values.
+the values its call sites in the same file agree on. Values also travel through
+object attributes (``self.model = model``, see ``objects.py``), containers and
+keyword dicts (``containers.py``) and configuration (``config.py``): parameters
+are bound at each call site with positional, keyword, default, ``*args`` and
+``**kwargs`` parameters. Unknown stays unknown: rules report only on known values.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ from functools import cached_property
 
 import libcst as cst
 
-from nnlint.analysis import syntax
+from nnlint.analysis import config, syntax
+from nnlint.analysis.containers import builtin_call, call_arguments, literal, mapping_method, named_constant, subscript, unpack
 from nnlint.analysis.env import Env
+from nnlint.analysis.objects import base_method, bind_parameters, find_method, is_record_class, joined_arguments, record_fields
 from nnlint.analysis.project import ClassInfo, FunctionInfo, ModuleInfo
 from nnlint.analysis.sites import CallIndex, Site
 from nnlint.analysis.torch_api import (
@@ -36,10 +41,14 @@ from nnlint.analysis.torch_api import (
 )
 from nnlint.analysis.values import (
     UNKNOWN,
+    Arguments,
+    Constant,
     FunctionRef,
     Instance,
     Kind,
+    Mapping,
     Mode,
+    Sequence,
     Tensor,
     Value,
     is_classifier_factory,
@@ -49,6 +58,8 @@ from nnlint.analysis.values import (
 
 MAX_CALL_DEPTH = 3
 MAX_REWALKED_LOOP_DEPTH = 4
+_ENVIRON_GETTERS = frozenset(("os.environ.get", "os.getenv"))
+_NO_ARGUMENTS = Arguments((), Mapping(()))
 Scope = cst.Module | cst.FunctionDef
 
 
@@ -69,6 +80,8 @@ class Interpreter:
         self._call_memo: dict[tuple[object, ...], tuple[Value, dict[Instance, frozenset[Mode]]]] = {}
         self._depth = 0
         self._loop_depth = 0
+        self._fields: dict[int, dict[str, Value]] = {}  # id(instance) -> attributes as its constructor left them
+        self._owners: list[tuple[Instance, ClassInfo] | None] = []  # self and its class, for super(), innermost last
 
     # --- queries used by rules -------------------------------------------------------------
 
@@ -94,8 +107,8 @@ class Interpreter:
             layers = [layer for layer in instance.layers if not (isinstance(layer, Instance) and layer.qualname in PASSTHROUGH_LAYERS)]
             last = layers[-1] if layers else UNKNOWN
             return self.output_of(last) if isinstance(last, Instance) else UNKNOWN
-        if instance.cls is not None and (forward := instance.cls.methods.get("forward")) is not None:
-            value, _ = interpreter_for(instance.cls.module).call(forward, [instance], {}, Env())
+        if instance.cls is not None and (forward := find_method(instance.cls, "forward")) is not None:
+            value, _, _ = interpreter_for(forward.module).call(forward, Arguments((instance,), Mapping(())), Env())
             if isinstance(value, Tensor):
                 return Tensor(value.kind, f"{instance.cls.name}.forward, which returns {value.origin}")
             return value
@@ -111,10 +124,15 @@ class Interpreter:
         self._in_progress.add(id(scope))
         frame = _Frame(record=self._snapshots)
         if isinstance(scope, cst.Module):
+            self._owners.append(None)
             self.module_env = self._walk_block(list(scope.body), Env(), frame, is_module=True)
         else:
             self._walk_scope(self.module.module)
-            self._walk_block(syntax.body_statements(scope.body), self._entry_env(scope), frame)
+            owner = self._owner_class(scope)
+            entry = self._entry_env(scope)
+            self._owners.append(None if owner is None else (self._self_instance(owner), owner))
+            self._walk_block(syntax.body_statements(scope.body), entry, frame)
+        self._owners.pop()
         self._in_progress.discard(id(scope))
         self._walked.add(id(scope))
 
@@ -129,12 +147,9 @@ class Interpreter:
             env.names[params[0]] = self._self_instance(owner)
             return env
         sites = [site for site in self._call_sites(function.name.value) if site[0] is not function]
-        for index, name in enumerate(params):
-            values = [self._argument_at(site, index, name) for site in sites]
-            merged = values[0] if values else UNKNOWN
-            for other in values[1:]:
-                merged = join(merged, other)
-            env.names[name] = merged
+        joined = joined_arguments([self._arguments_at(site) for site in sites])
+        if joined is not None:
+            bind_parameters(info, joined, env, self._default)
         if sites:
             env.modes = self._modes_at_sites(sites)
         return env
@@ -164,12 +179,10 @@ class Interpreter:
     def _call_sites(self, name: str) -> list[Site]:
         return self.calls.by_name.get(name, [])
 
-    def _argument_at(self, site: Site, index: int, name: str) -> Value:
+    def _arguments_at(self, site: Site) -> Arguments:
         scope, statement, call = site
-        if syntax.has_star_args(call):
-            return UNKNOWN
-        expression = syntax.argument(call, index, name)
-        return UNKNOWN if expression is None else self.value(expression, self.env_before(statement, scope))
+        env = self.env_before(statement, scope).copy()
+        return call_arguments(call, lambda expression: self.evaluate(expression, env))
 
     def _mode_at(self, site: Site, instance: Instance) -> frozenset[Mode] | None:
         scope, statement, _ = site
@@ -272,17 +285,37 @@ class Interpreter:
         if isinstance(target, cst.Name):
             env.names[target.value] = value
         elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self._bind(element.value, UNKNOWN, env)
+            starred = any(isinstance(element.value, cst.StarredElement) for element in target.elements)
+            values = [UNKNOWN] * len(target.elements) if starred else unpack(value, len(target.elements))
+            for element, item in zip(target.elements, values):
+                self._bind(element.value, item, env)
         elif isinstance(target, cst.StarredElement):
             self._bind(target.value, UNKNOWN, env)
+        elif isinstance(target, cst.Attribute):
+            owner = self.evaluate(target.value, env) if not isinstance(target.value, cst.Call) else UNKNOWN
+            if isinstance(owner, Instance):
+                env.fields[(owner, target.attr.value)] = value
+        elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+            container = env.names.get(target.value.value)
+            key = self._index(target, env)
+            if isinstance(container, Mapping):
+                env.names[target.value.value] = container.merged(Mapping(((key.value, value),)) if isinstance(key, Constant) else Mapping((), False))
+            elif isinstance(container, Sequence):
+                env.names[target.value.value] = UNKNOWN
+
+    def _index(self, node: cst.Subscript, env: Env) -> Value:
+        """The constant in ``x[constant]``; UNKNOWN for slices and several indices."""
+        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+            return UNKNOWN
+        return self.evaluate(node.slice[0].slice.value, env)
 
     # --- expressions -----------------------------------------------------------------------
 
     def evaluate(self, node: cst.BaseExpression, env: Env) -> Value:
         """The value of ``node``; calls may change ``env.modes`` (``model.eval()``)."""
         if isinstance(node, cst.Name):
-            return env.names.get(node.value, self.module_env.names.get(node.value, UNKNOWN))
+            found = env.names.get(node.value, self.module_env.names.get(node.value))
+            return found if found is not None else named_constant(node.value) or UNKNOWN
         if isinstance(node, cst.Attribute):
             return self._attribute(node, env)
         if isinstance(node, cst.Call):
@@ -294,20 +327,61 @@ class Interpreter:
             value = self.evaluate(node.value, env)
             self._bind(node.target, value, env)
             return value
-        return UNKNOWN
+        if isinstance(node, cst.Subscript):
+            return subscript(self.evaluate(node.value, env), self._index(node, env))
+        found = literal(node, lambda inner: self.evaluate(inner, env))
+        return UNKNOWN if found is None else found
 
     def _attribute(self, node: cst.Attribute, env: Env) -> Value:
         owner = self.evaluate(node.value, env) if not isinstance(node.value, cst.Call) else UNKNOWN
-        if isinstance(owner, Instance) and owner.cls is not None:
-            expression = owner.cls.attributes.get(node.attr.value)
-            if expression is not None:
-                return interpreter_for(owner.cls.module).evaluate(expression, Env())
+        return self.member(owner, node.attr.value, env)
+
+    def member(self, owner: Value, name: str, env: Env) -> Value:
+        """``owner.name``: assigned on this path, else as the constructor left it (a namespace: its option)."""
+        if not isinstance(owner, Instance):
+            return UNKNOWN
+        if (owner, name) in env.fields:
+            return env.fields[(owner, name)]
+        if owner.qualname == config.NAMESPACE and owner.arguments is not None:
+            return owner.arguments.keywords.get(name) or UNKNOWN
+        if owner.cls is not None:
+            return self.initial_fields(owner).get(name, UNKNOWN)
         return UNKNOWN
+
+    def initial_fields(self, instance: Instance) -> dict[str, Value]:
+        """What ``__init__`` stores on ``instance`` (run with its constructor's arguments; the generic
+        ``self`` of a method gets what this file's construction sites of the class agree on)."""
+        cls = instance.cls
+        if cls is None:
+            return {}
+        if id(instance) not in self._fields:
+            self._fields[id(instance)] = {}  # a constructor that reads its own fields sees none
+            arguments = instance.arguments if instance.call is not None else self._construction_arguments(cls)
+            init = find_method(cls, "__init__")
+            if init is None:
+                found = record_fields(cls, arguments, self) if is_record_class(cls) else {}
+            else:
+                passed = Arguments((instance, *arguments.positional), arguments.keywords, arguments.exact) if arguments else None
+                _, _, fields = interpreter_for(init.module).call(init, passed or Arguments((instance,), Mapping((), False), False), Env(),
+                                                                 owner=(instance, init.owner or cls))
+                found = {name: value for (owner, name), value in fields.items() if owner is instance}
+            self._fields[id(instance)] = found
+        return self._fields[id(instance)]
+
+    def _construction_arguments(self, cls: ClassInfo) -> Arguments | None:
+        sites = self._call_sites(cls.name) if cls.module is self.module else []
+        return joined_arguments([self._arguments_at(site) for site in sites])
 
     def _call(self, node: cst.Call, env: Env) -> Value:
         qualname = self.module.qualify(node.func)
         if qualname is not None:
             return self._qualified_call(qualname, node, env)
+        if isinstance(node.func, cst.Name) and node.func.value not in env.names and node.func.value not in self.module_env.names:
+            builtin = builtin_call(node.func.value, node, lambda inner: self.evaluate(inner, env), lambda owner, name: self.member(owner, name, env))
+            if builtin is not None:
+                return builtin
+        if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Call) and syntax.dotted_name(node.func.value.func) == "super":
+            return self._super_call(node.func.attr.value, node, env)
         if isinstance(node.func, cst.Attribute):
             submodule = self._attribute(node.func, env)
             if isinstance(submodule, Instance):
@@ -321,8 +395,16 @@ class Interpreter:
             return self._enter(callee.info, node, env)
         return UNKNOWN
 
+    def _super_call(self, method: str, node: cst.Call, env: Env) -> Value:
+        """``super().method(...)``: the base class's method, run on the same ``self``."""
+        owner = self._owners[-1] if self._owners else None
+        function = base_method(owner[1], method) if owner is not None else None
+        return UNKNOWN if function is None or owner is None else self._enter(function, node, env, receiver=owner[0])
+
     def _qualified_call(self, qualname: str, node: cst.Call, env: Env) -> Value:
         first = syntax.argument(node, 0, "input")
+        if qualname in _ENVIRON_GETTERS:
+            return config.environ_default(call_arguments(node, lambda inner: self.evaluate(inner, env)))
         if qualname in FUNCTION_KINDS:
             return Tensor(FUNCTION_KINDS[qualname], f"{short(qualname)}(...)")
         if qualname in LOG_FUNCTIONS and first is not None:
@@ -350,7 +432,8 @@ class Interpreter:
                 layers = tuple(self.evaluate(arg.value, env.copy()) for arg in node.args)
             elif qualname == "torch.nn.ModuleList" and isinstance(items := syntax.argument(node, 0, "modules"), (cst.List, cst.Tuple)):
                 layers = tuple(self.evaluate(element.value, env.copy()) for element in items.elements)
-            self._instances[id(node)] = Instance(qualname, node, self.module.key, cls, layers)
+            arguments = call_arguments(node, lambda inner: self.evaluate(inner, env.copy()))
+            self._instances[id(node)] = Instance(qualname, node, self.module.key, cls, layers, arguments)
         return self._instances[id(node)]
 
     def _method_call(self, receiver: Value, method: str, node: cst.Call, env: Env) -> Value:
@@ -367,7 +450,15 @@ class Interpreter:
                 return receiver
             if method == "forward":
                 return self.output_of(receiver)
-            return UNKNOWN
+            if receiver.qualname in config.PARSERS:
+                return config.parser_call(receiver, method, node, env, lambda inner: self.evaluate(inner, env), self._instances, self.module.key)
+            function = find_method(receiver.cls, method) if receiver.cls is not None else None
+            return UNKNOWN if function is None else self._enter(function, node, env, receiver=receiver)
+        if isinstance(receiver, Mapping):
+            value, changed = mapping_method(receiver, method, call_arguments(node, lambda inner: self.evaluate(inner, env)))
+            if changed is not None and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name):
+                env.names[node.func.value.value] = changed
+            return value
         if isinstance(receiver, Tensor):
             if method in METHOD_KINDS:
                 return Tensor(METHOD_KINDS[method], f".{method}()")
@@ -377,41 +468,52 @@ class Interpreter:
                 return receiver
         return UNKNOWN
 
-    def _enter(self, function: FunctionInfo, node: cst.Call, env: Env) -> Value:
-        if syntax.has_star_args(node):
-            return UNKNOWN
-        arguments = [self.evaluate(arg.value, env) for arg in node.args if arg.keyword is None]
-        keywords = {arg.keyword.value: self.evaluate(arg.value, env) for arg in node.args if arg.keyword is not None}
-        value, modes = interpreter_for(function.module).call(function, arguments, keywords, env)
+    def _enter(self, function: FunctionInfo, node: cst.Call, env: Env, receiver: Instance | None = None) -> Value:
+        arguments = call_arguments(node, lambda inner: self.evaluate(inner, env))
+        if receiver is not None:
+            arguments = Arguments((receiver, *arguments.positional), arguments.keywords, arguments.exact)
+        owner = (receiver, function.owner) if receiver is not None and function.owner is not None else None
+        value, modes, fields = interpreter_for(function.module).call(function, arguments, env, owner)
         env.modes.update(modes)
+        env.fields.update(fields)
         return value
 
-    def call(self, function: FunctionInfo, arguments: list[Value], keywords: dict[str, Value], caller: Env) -> tuple[Value, dict[Instance, frozenset[Mode]]]:
-        """Run ``function`` on these arguments: its return value and the modes it leaves its arguments in."""
-        passed = [*arguments, *keywords.values()]
-        instances = [value for value in passed if isinstance(value, Instance)]
-        key = (id(function.node), tuple(id(v) for v in arguments), tuple(sorted((k, id(v)) for k, v in keywords.items())),
-               tuple(caller.modes.get(i) for i in instances))
-        if key in self._call_memo:
+    def call(self, function: FunctionInfo, arguments: Arguments, caller: Env,
+             owner: tuple[Instance, ClassInfo] | None = None) -> tuple[Value, dict[Instance, frozenset[Mode]], dict[tuple[Instance, str], Value]]:
+        """Run ``function`` on these arguments: its return value, and the modes and attributes it leaves its arguments with."""
+        instances = [v for v in (*arguments.positional, *(value for _, value in arguments.keywords.entries)) if isinstance(v, Instance)]
+        passed_fields = caller.fields_of(instances)
+        try:
+            key: object = (id(function.node), arguments, tuple(caller.modes.get(i) for i in instances), frozenset(passed_fields.items()))
+            hash(key)
+        except TypeError:
+            key = None
+        if key is not None and key in self._call_memo:
             return self._call_memo[key]
         if self._depth >= MAX_CALL_DEPTH:
-            return UNKNOWN, {}
-        env = Env(dict(self.module_env.names), {i: caller.modes[i] for i in instances if i in caller.modes})
-        env.names.update((name, UNKNOWN) for name in function.local_names)
-        for index, name in enumerate(function.params):
-            env.names[name] = arguments[index] if index < len(arguments) else keywords.get(name, UNKNOWN)
+            return UNKNOWN, {}, {}
+        env = Env(dict(self.module_env.names), {i: caller.modes[i] for i in instances if i in caller.modes}, passed_fields)
+        bind_parameters(function, arguments, env, self._default)
         frame = _Frame()
         self._depth += 1
+        self._owners.append(owner)
         try:
             end = self._walk_block(syntax.body_statements(function.node.body), env, frame)
         finally:
             self._depth -= 1
+            self._owners.pop()
         value: Value = frame.returns[0] if frame.returns else UNKNOWN
         for other in frame.returns[1:]:
             value = join(value, other)
-        result = (value, {i: end.modes[i] for i in instances if i in end.modes})
-        self._call_memo[key] = result
+        result = (value, {i: end.modes[i] for i in instances if i in end.modes}, end.fields_of(instances))
+        if key is not None:
+            self._call_memo[key] = result
         return result
+
+    def _default(self, expression: cst.BaseExpression) -> Value:
+        """A parameter's default, evaluated in the function's module."""
+        return self.value(expression, Env())
+
 
 
 def interpreter_for(module: ModuleInfo) -> Interpreter:

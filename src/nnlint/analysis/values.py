@@ -57,6 +57,7 @@ class Instance:
     module_key: str  # which file the constructor call is in (project.ModuleInfo.key)
     cls: "ClassInfo | None" = None
     layers: tuple["Value", ...] = field(default=())  # nn.Sequential's layers, evaluated
+    arguments: "Arguments | None" = field(default=None, compare=False)  # the constructor's arguments, evaluated where it ran
 
     def __repr__(self) -> str:
         return f"Instance({self.qualname})"
@@ -67,12 +68,86 @@ class FunctionRef:
     info: "FunctionInfo"
 
 
-Value = Union[Tensor, Instance, FunctionRef, _Unknown]
+@dataclass(frozen=True)
+class Constant:
+    """A Python literal (number, string, bool, None), followed through names, containers and configuration."""
+
+    value: object
+    overridable: bool = field(default=False, compare=False)  # a command-line default: the script may be told otherwise
+
+    def __eq__(self, other: object) -> bool:  # 1 == 1.0 == True in Python; here a value is also its type
+        return isinstance(other, Constant) and type(other.value) is type(self.value) and other.value == self.value
+
+    def __hash__(self) -> int:
+        return hash((type(self.value), self.value))
+
+
+@dataclass(frozen=True)
+class Sequence:
+    """A tuple or list whose elements are known one by one (an element may be UNKNOWN)."""
+
+    items: tuple["Value", ...]
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A dict (or keyword arguments) with constant keys; ``complete``: no key other than these can be in it."""
+
+    entries: tuple[tuple[object, "Value"], ...]
+    complete: bool = True
+
+    def get(self, key: object) -> "Value | None":
+        """The value under ``key``; None when the key is known to be absent; UNKNOWN when it may be there."""
+        for name, value in self.entries:
+            if name == key:
+                return value
+        return None if self.complete else UNKNOWN
+
+    def merged(self, other: "Mapping") -> "Mapping":
+        """``{**self, **other}``: ``other``'s entries win."""
+        keys = {key for key, _ in other.entries}
+        kept = tuple((key, value) for key, value in self.entries if key not in keys) if other.complete else tuple(
+            (key, UNKNOWN if key not in keys else value) for key, value in self.entries if key not in keys)
+        return Mapping((*kept, *other.entries), self.complete and other.complete)
+
+
+@dataclass(frozen=True)
+class Arguments:
+    """What a call was given, evaluated: positional values and keywords (``**kwargs`` expanded where known)."""
+
+    positional: tuple["Value", ...]
+    keywords: Mapping
+    exact: bool = True  # False when a ``*args`` of unknown length hides which positions are filled
+
+    def get(self, position: int | None, name: str) -> "Value | None":
+        """The argument for a parameter, by position or keyword; None when it is known not to be passed."""
+        if position is not None and self.exact and position < len(self.positional):
+            return self.positional[position]
+        found = self.keywords.get(name)
+        if found is not None:
+            return found
+        if not self.exact:
+            return UNKNOWN
+        return None
+
+
+Value = Union[Tensor, Instance, FunctionRef, Constant, Sequence, Mapping, _Unknown]
 
 
 def join(left: Value, right: Value) -> Value:
-    """The value on both paths, or UNKNOWN where they differ."""
-    return left if left == right else UNKNOWN
+    """The value on both paths, or UNKNOWN where they differ; dicts join key by key."""
+    if left == right:
+        return left
+    if isinstance(left, Mapping) and isinstance(right, Mapping):
+        keys = [key for key, _ in left.entries] + [key for key, _ in right.entries if left.get(key) is None]
+        entries = []
+        for key in keys:
+            one, other = left.get(key), right.get(key)
+            entries.append((key, join(one, other) if one is not None and other is not None else UNKNOWN))
+        return Mapping(tuple(entries), left.complete and right.complete)
+    if isinstance(left, Sequence) and isinstance(right, Sequence) and len(left.items) == len(right.items):
+        return Sequence(tuple(join(a, b) for a, b in zip(left.items, right.items)))
+    return UNKNOWN
 
 
 _NON_CLASSIFIER_PREFIXES = ("torchvision.models.detection", "torchvision.models.segmentation", "torchvision.models.optical_flow", "torchvision.models.video")

@@ -1,0 +1,248 @@
+"""What the semantic model says a name holds at a marked point (``# <-``), flow by flow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nnlint.analysis.values import UNKNOWN, Constant, Instance, Mapping, Sequence
+from tests.analysis.harness import project, value_at
+
+
+def _qualname(value: object) -> str | None:
+    return value.qualname if isinstance(value, Instance) else None
+
+
+# --- attributes ------------------------------------------------------------------------------------
+
+
+def test_self_attribute_set_in_init_is_read_in_another_method() -> None:
+    value = value_at("""
+        import torch.nn as nn
+        class Trainer:
+            def __init__(self, model, lr=0.1):
+                self.model = model
+                self.lr = lr
+            def step(self, x):
+                print(x)  # <-
+        trainer = Trainer(nn.Linear(20, 1))
+    """, "self.model")
+    assert _qualname(value) == "torch.nn.Linear"
+
+
+def test_two_objects_keep_their_own_attributes() -> None:
+    source = """
+        import torch.nn as nn
+        class Trainer:
+            def __init__(self, model):
+                self.model = model
+        a = Trainer(nn.Linear(20, 1))
+        b = Trainer(nn.Conv2d(3, 8, 3))
+        print(a, b)  # <-
+    """
+    assert _qualname(value_at(source, "a.model")) == "torch.nn.Linear"
+    assert _qualname(value_at(source, "b.model")) == "torch.nn.Conv2d"
+
+
+def test_generic_self_is_unknown_when_construction_sites_disagree() -> None:
+    assert value_at("""
+        import torch.nn as nn
+        class Trainer:
+            def __init__(self, model):
+                self.model = model
+            def step(self, x):
+                print(x)  # <-
+        a = Trainer(nn.Linear(20, 1))
+        b = Trainer(nn.Conv2d(3, 8, 3))
+    """, "self.model") is UNKNOWN
+
+
+def test_attribute_assigned_after_construction() -> None:
+    source = """
+        import torch.nn as nn
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(512, 1000)
+        model = Net()
+        model.fc = nn.Linear(512, 2)
+        print(model)  # <-
+    """
+    assert _qualname(value_at(source, "model.fc")) == "torch.nn.Linear"
+    from nnlint.analysis.syntax import argument
+    fc = value_at(source, "model.fc")
+    assert isinstance(fc, Instance) and argument(fc.call, 1).value == "2"
+
+
+def test_attribute_set_in_a_branch_is_unknown_after_it() -> None:
+    assert value_at("""
+        import torch.nn as nn
+        class Holder:
+            def __init__(self):
+                self.head = nn.Linear(4, 1)
+        h = Holder()
+        if flag:
+            h.head = nn.Linear(4, 2)
+        print(h)  # <-
+    """, "h.head") is UNKNOWN
+
+
+def test_method_returns_through_the_class_hierarchy_and_super(tmp_path: Path) -> None:
+    info = project(tmp_path, {
+        "base.py": """
+            import torch.nn as nn
+            class Base:
+                def __init__(self, width):
+                    self.width = width
+                    self.head = nn.Linear(width, 1)
+                def build(self):
+                    return self.head
+        """,
+        "train.py": """
+            from base import Base
+            class Child(Base):
+                def __init__(self):
+                    super().__init__(64)
+            child = Child()
+            print(child)  # <-
+        """,
+    }, "train.py")
+    assert value_at(info, "child.width") == Constant(64)
+    assert _qualname(value_at(info, "child.build()")) == "torch.nn.Linear"
+
+
+def test_dataclass_defaults_and_constructor_arguments() -> None:
+    source = """
+        from dataclasses import dataclass
+        @dataclass
+        class Config:
+            lr: float = 1.0
+            batch_size: int = 32
+        cfg = Config(batch_size=64)
+        print(cfg)  # <-
+    """
+    assert value_at(source, "cfg.lr") == Constant(1.0)
+    assert value_at(source, "cfg.batch_size") == Constant(64)
+
+
+# --- containers ------------------------------------------------------------------------------------
+
+
+def test_tuple_unpacking_of_a_helper_return() -> None:
+    source = """
+        from torch.utils.data import DataLoader
+        def loaders():
+            return DataLoader(a, batch_size=8), DataLoader(b)
+        train, val = loaders()
+        print(train)  # <-
+    """
+    train = value_at(source, "train")
+    assert _qualname(train) == "torch.utils.data.DataLoader" and train.call is not None
+
+
+def test_dicts_keys_get_merge_update_and_dict_call() -> None:
+    source = """
+        base = {"batch_size": 64, "shuffle": False}
+        merged = {**base, "shuffle": True}
+        made = dict(base, num_workers=2)
+        updated = dict(batch_size=8)
+        updated.update({"shuffle": True})
+        print(base)  # <-
+    """
+    assert value_at(source, 'base["batch_size"]') == Constant(64)
+    assert value_at(source, 'merged["shuffle"]') == Constant(True)
+    assert value_at(source, 'base.get("lr", 0.1)') == Constant(0.1)
+    assert value_at(source, 'made["num_workers"]') == Constant(2)
+    assert value_at(source, 'updated["shuffle"]') == Constant(True)
+
+
+def test_a_key_set_on_one_branch_is_unknown() -> None:
+    value = value_at("""
+        kwargs = {"batch_size": 64}
+        if use_cuda:
+            kwargs.update({"shuffle": True})
+        print(kwargs)  # <-
+    """, "kwargs")
+    assert isinstance(value, Mapping) and value.get("batch_size") == Constant(64) and value.get("shuffle") is UNKNOWN
+
+
+def test_kwargs_at_a_call_site_reach_the_constructor() -> None:
+    loader = value_at("""
+        from torch.utils.data import DataLoader
+        train_kwargs = {"batch_size": 64}
+        loader = DataLoader(dataset, **train_kwargs)
+        print(loader)  # <-
+    """, "loader")
+    assert isinstance(loader, Instance) and loader.arguments is not None
+    assert loader.arguments.get(1, "batch_size") == Constant(64)
+    assert loader.arguments.get(2, "shuffle") is None  # known not to be passed
+
+
+# --- functions -------------------------------------------------------------------------------------
+
+
+def test_call_site_binding_of_defaults_star_args_and_kwargs() -> None:
+    source = """
+        def make(a, b=2, *rest, scale=3, **options):
+            return (a, b, rest, scale, options)
+        result = make(1, 5, 6, 7, flag=True)
+        print(result)  # <-
+    """
+    value = value_at(source, "result")
+    assert isinstance(value, Sequence)
+    a, b, rest, scale, options = value.items
+    assert (a, b, scale) == (Constant(1), Constant(5), Constant(3))
+    assert rest == Sequence((Constant(6), Constant(7)))
+    assert isinstance(options, Mapping) and options.get("flag") == Constant(True)
+
+
+def test_return_values_across_files(tmp_path: Path) -> None:
+    info = project(tmp_path, {
+        "data.py": """
+            from torch.utils.data import DataLoader
+            def build(ds, cfg):
+                return DataLoader(ds, batch_size=cfg["bs"]), None
+        """,
+        "train.py": """
+            from data import build
+            loader, _ = build(dataset, {"bs": 16})
+            print(loader)  # <-
+        """,
+    }, "train.py")
+    loader = value_at(info, "loader")
+    assert isinstance(loader, Instance) and loader.arguments.get(1, "batch_size") == Constant(16)
+
+
+# --- configuration ---------------------------------------------------------------------------------
+
+
+def test_argparse_defaults_are_overridable_constants() -> None:
+    source = """
+        import argparse
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--lr", type=float, default=1.0)
+        parser.add_argument("--batch-size", type=int, default="64")
+        parser.add_argument("--amp", action="store_true")
+        args = parser.parse_args()
+        def main(args):
+            print(args)  # <-
+        main(args)
+    """
+    lr = value_at(source, "args.lr")
+    assert lr == Constant(1.0) and isinstance(lr, Constant) and lr.overridable
+    assert value_at(source, "args.batch_size") == Constant(64)
+    assert value_at(source, "args.amp") == Constant(False)
+    assert value_at(source, 'vars(args)["lr"]') == Constant(1.0)
+
+
+def test_module_constants_config_dicts_and_environment() -> None:
+    source = """
+        import os
+        LR = 0.25
+        CONFIG = {"optim": {"lr": LR * 2}}
+        workers = int(os.environ.get("WORKERS", "4"))
+        def train():
+            print(CONFIG)  # <-
+    """
+    assert value_at(source, 'CONFIG["optim"]["lr"]') == Constant(0.5)
+    assert value_at(source, 'os.environ.get("WORKERS", "4")') == Constant("4")
+    assert value_at(source, 'getattr(os, "sep")') is UNKNOWN
