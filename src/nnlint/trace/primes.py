@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from nnlint.trace.errors import TraceUsageError
+
 #: Default primes for conventional names (the design's B=7, T=13, H=11, W=17).
 PREFERRED = {"B": 7, "N": 7, "T": 13, "L": 13, "S": 13, "H": 11, "W": 17, "D": 19, "C": 23}
 
@@ -66,17 +68,23 @@ def choose_assignments(symbols: Sequence[str], fixed: Iterable[int]) -> tuple[As
         if preferred in allowed and preferred not in first.values():
             first[name] = preferred
     spare = (p for p in allowed if p not in wanted and p not in first.values())
-    for name in symbols:
-        if name not in first:
-            first[name] = next(spare)
     second: dict[str, int] = {}
     deltas: set[int] = set()
-    for name in symbols:  # about twice as large, with distinct steps: a derived size points at one symbol
-        second[name] = next(
-            p for p in allowed
-            if p >= 2 * first[name] - 3 and p not in second.values() and p - first[name] not in deltas
-        )
-        deltas.add(second[name] - first[name])
+    try:
+        for name in symbols:
+            if name not in first:
+                first[name] = next(spare)
+        for name in symbols:  # about twice as large, with distinct steps: a derived size points at one symbol
+            second[name] = next(
+                p for p in allowed
+                if p >= 2 * first[name] - 3 and p not in second.values() and p - first[name] not in deltas
+            )
+            deltas.add(second[name] - first[name])
+    except StopIteration:
+        raise TraceUsageError(
+            f"{len(symbols)} free dims are more than the tracer has primes for (the fixed sizes rule out"
+            f" {len(POOL) - len(allowed)} of {len(POOL)}): pin some, e.g. H=32"
+        ) from None
     return Assignment({n: first[n] for n in symbols}), Assignment(second)
 
 

@@ -12,7 +12,7 @@ Pure Python: the CLI validates a spec before importing torch.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from nnlint.trace.errors import TraceUsageError
@@ -40,6 +40,12 @@ DTYPES = {
 }
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SIZE = re.compile(r"[0-9]+")  # ASCII digits: str.isdigit() also accepts "³", which int() refuses
+
+#: Dims of one input at most: far more than any model takes; torch refuses 64 dims of size 2.
+MAX_DIMS = 32
+#: Elements of one input at most: 8 bytes each must fit torch's int64 sizes, with room to grow inside the model.
+MAX_ELEMENTS = 2**56
 
 
 @dataclass(frozen=True)
@@ -80,26 +86,56 @@ def parse_dtype(text: str) -> str:
 
 def _parse_dim(token: str, spec: str) -> Dim:
     token = token.strip()
-    if token.isdigit():
-        return Dim(None, int(token))
+    if _SIZE.fullmatch(token):
+        return Dim(None, _size(token, spec))
     name, eq, size = token.partition("=")
     name, size = name.strip(), size.strip()
-    if not _NAME.fullmatch(name) or (eq and not size.isdigit()):
+    if not _NAME.fullmatch(name) or (eq and not _SIZE.fullmatch(size)):
         raise TraceUsageError(
-            f"bad input spec {spec!r}: {token!r} is neither a size (32), a free dim (B) nor a pinned dim (H=32)"
+            f"bad input spec {_quote(spec)}: {_quote(token)} is neither a size (32), a free dim (B) nor a pinned dim (H=32)"
         )
-    return Dim(name, int(size) if eq else None)
+    return Dim(name, _size(size, spec) if eq else None)
+
+
+def _size(digits: str, spec: str) -> int:
+    """``int(digits)``, refusing first what no tensor holds (and what ``int()`` itself refuses: over 4300 digits)."""
+    if len(digits.lstrip("0")) > len(str(MAX_ELEMENTS)):
+        raise TraceUsageError(f"bad input spec {_quote(spec)}: size {_quote(digits, 24)} is too large for a tensor")
+    return int(digits)
 
 
 def parse_input(text: str) -> InputSpec:
     """Parse one ``--input`` value."""
     body, colon, dtype = text.partition(":")
     if not body.strip():
-        raise TraceUsageError(f"bad input spec {text!r}: expected comma-separated dims such as B,3,32,32")
-    dims = tuple(_parse_dim(token, text) for token in body.split(","))
+        raise TraceUsageError(f"bad input spec {_quote(text)}: expected comma-separated dims such as B,3,32,32")
+    tokens = body.split(",")
+    if len(tokens) > MAX_DIMS:
+        raise TraceUsageError(f"bad input spec {_quote(text)}: {len(tokens)} dims, at most {MAX_DIMS}")
+    dims = tuple(_parse_dim(token, text) for token in tokens)
     if any(dim.size == 0 for dim in dims):
-        raise TraceUsageError(f"bad input spec {text!r}: a dimension of size 0 cannot be traced")
-    return InputSpec(dims, parse_dtype(dtype) if colon else None)
+        raise TraceUsageError(f"bad input spec {_quote(text)}: a dimension of size 0 cannot be traced")
+    spec = InputSpec(dims, parse_dtype(dtype) if colon else None)
+    check_size(spec, {})
+    return spec
+
+
+def check_size(spec: InputSpec, primes: Mapping[str, int]) -> None:
+    """Refuse an input no tensor can have, with free dims at their ``primes`` (1 when not given yet)."""
+    elements = 1
+    for dim in spec.dims:
+        elements *= dim.size if dim.size is not None else primes.get(dim.name or "", 1)
+    if elements > MAX_ELEMENTS:
+        traced = ", ".join(f"{name}={prime}" for name, prime in primes.items())
+        raise TraceUsageError(
+            f"bad input spec {_quote(str(spec))}: too large for a tensor (about 10**{len(str(elements)) - 1} elements"
+            + (f" with {traced}" if traced else "") + f"; at most 2**{MAX_ELEMENTS.bit_length() - 1})"
+        )
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    """``repr(text)``, cut in the middle when long: the line stays one readable line."""
+    return repr(text) if len(text) <= limit else repr(text[: limit // 2]) + "..." + repr(text[-limit // 2 :])
 
 
 def parse_inputs(texts: Iterable[str]) -> list[InputSpec]:
