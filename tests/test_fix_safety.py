@@ -8,15 +8,23 @@ the line it was on (see fixes.py, "cuts").
 
 from __future__ import annotations
 
+import io
 import os
+import tokenize
 from pathlib import Path
 
+import libcst as cst
 import pytest
 
 from nnlint import file_write
 from nnlint.cli import main
 from nnlint.commands import check_run
 from nnlint.file_write import ChangedOnDisk, write_fixed
+from nnlint.rule import Rule
+from nnlint.rules.implementation.sigmoid_before_bce_with_logits import SigmoidBeforeBCEWithLogits
+from nnlint.rules.implementation.softmax_before_cross_entropy import SoftmaxBeforeCrossEntropy
+from nnlint.rules.implementation.wrong_final_activation import WrongFinalActivation
+from nnlint.testing import apply_fixes, check_example, dedent
 
 BUGGY = """\
 import torch.nn as nn
@@ -263,3 +271,224 @@ def test_when_the_original_cannot_be_put_back_the_backup_is_kept_and_named(work:
     assert errors(out) == [f"error: a.py: the fixes were written half-way and the original could not be put back; "
                            f"it is kept in {work / backup}"]
     assert (work / backup).read_text(encoding="utf-8") == BUGGY
+
+
+# --- comments in the code a fix rewrites ---------------------------------------------------------
+
+COMMENT_RULES = [SoftmaxBeforeCrossEntropy, SigmoidBeforeBCEWithLogits, WrongFinalActivation]
+
+
+def fix(rule: type[Rule], code: str) -> str:
+    diagnostics = check_example(rule, code)
+    assert any(d.fix for d in diagnostics), f"{rule.code} offers no fix for:\n{code}"
+    return apply_fixes(code, diagnostics)
+
+
+@pytest.mark.parametrize(("rule", "code", "expected"), [
+    pytest.param(SoftmaxBeforeCrossEntropy, """\
+        import torch.nn as nn
+        model = nn.Sequential(
+            nn.Linear(784, 10),  # scores
+            nn.Softmax(dim=1),  # probabilities
+        )
+        loss = nn.CrossEntropyLoss()(model(x), y)
+    """, """\
+        import torch.nn as nn
+        model = nn.Sequential(
+            nn.Linear(784, 10),  # scores
+            # probabilities
+        )
+        loss = nn.CrossEntropyLoss()(model(x), y)
+    """, id="NN302-comment-on-the-removed-layer-stays-where-it-was"),
+    pytest.param(SoftmaxBeforeCrossEntropy, """\
+        import torch.nn as nn
+        model = nn.Sequential(
+            nn.Linear(784, 10),
+            nn.Softmax(dim=1)  # probabilities
+        )
+        loss = nn.CrossEntropyLoss()(model(x), y)
+    """, """\
+        import torch.nn as nn
+        model = nn.Sequential(
+            nn.Linear(784, 10)
+            # probabilities
+        )
+        loss = nn.CrossEntropyLoss()(model(x), y)
+    """, id="NN302-no-trailing-comma-the-comment-is-not-moved-onto-the-linear-line"),
+    pytest.param(SoftmaxBeforeCrossEntropy, """\
+        import torch
+        import torch.nn.functional as F
+        fc = torch.nn.Linear(8, 3)
+        loss = F.cross_entropy(F.softmax(fc(x),  # probs
+            dim=1), y)
+    """, """\
+        import torch
+        import torch.nn.functional as F
+        fc = torch.nn.Linear(8, 3)
+        loss = F.cross_entropy(fc(x)  # probs
+            , y)
+    """, id="NN302-comment-inside-the-removed-call"),
+    pytest.param(SigmoidBeforeBCEWithLogits, """\
+        import torch
+        import torch.nn.functional as F
+        head = torch.nn.Linear(8, 1)
+        loss = F.binary_cross_entropy_with_logits(torch.sigmoid(  # squash
+            head(x)  # logits
+        ), y)
+    """, """\
+        import torch
+        import torch.nn.functional as F
+        head = torch.nn.Linear(8, 1)
+        loss = F.binary_cross_entropy_with_logits(  # squash
+            head(x)  # logits
+        , y)
+    """, id="NN304-comments-around-the-kept-logits"),
+    pytest.param(WrongFinalActivation, """\
+        import torch.nn as nn
+        model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(),
+            nn.Linear(128, 10),
+            nn.ReLU())  # squash
+        loss = nn.CrossEntropyLoss()(model(x), y)
+    """, """\
+        import torch.nn as nn
+        model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(),
+            nn.Linear(128, 10)
+            )  # squash
+        loss = nn.CrossEntropyLoss()(model(x), y)
+    """, id="NN311-comment-after-the-closing-bracket-stays-on-its-line"),
+    pytest.param(SigmoidBeforeBCEWithLogits, """\
+        import torch.nn as nn
+        model = nn.Sequential(
+            nn.Linear(20, 1),  # logits
+            # squash twice, to be sure
+            nn.Sigmoid(),  # one
+            nn.Sigmoid(),  # two
+        )
+        loss = nn.BCEWithLogitsLoss()(model(x), y)
+    """, """\
+        import torch.nn as nn
+        model = nn.Sequential(
+            nn.Linear(20, 1),  # logits
+            # squash twice, to be sure
+            # one
+            # two
+        )
+        loss = nn.BCEWithLogitsLoss()(model(x), y)
+    """, id="NN304-every-removed-copy-keeps-its-comment"),
+])
+def test_a_fix_keeps_every_comment_on_its_line(rule: type[Rule], code: str, expected: str) -> None:
+    assert fix(rule, dedent(code)) == dedent(expected)
+
+
+def test_comments_are_kept_in_a_crlf_file_with_its_line_breaks() -> None:
+    code = "import torch.nn as nn\nmodel = nn.Sequential(\n    nn.Linear(784, 10),  # scores\n    nn.Softmax(dim=1)  # probs\n)\nloss = nn.CrossEntropyLoss()(model(x), y)\n"
+    fixed = fix(SoftmaxBeforeCrossEntropy, code.replace("\n", "\r\n"))
+    assert fixed == code.replace("    nn.Linear(784, 10),  # scores\n    nn.Softmax(dim=1)  # probs\n",
+                                 "    nn.Linear(784, 10)  # scores\n    # probs\n").replace("\n", "\r\n")
+
+
+def test_a_hash_in_a_string_is_not_taken_for_a_comment() -> None:
+    code = dedent("""\
+        import torch
+        import torch.nn.functional as F
+        fc = torch.nn.Linear(8, 3)
+        loss = F.cross_entropy(F.softmax(fc(x["#a"]),
+            dim=1), y)
+    """)
+    assert fix(SoftmaxBeforeCrossEntropy, code) == code.replace('F.softmax(fc(x["#a"]),\n    dim=1)', 'fc(x["#a"])')
+
+
+# The property: over the rules' own fixable examples and a few more shapes, laid out as written and
+# with every call's arguments on lines of their own, with a comment injected at the end of every line,
+# above every line, or both, the fix keeps every comment (same texts, same count, same order) and each
+# stays on a line whose code is what is left of the code it was on (or on a line of its own).
+
+MORE_SHAPES = [
+    (SoftmaxBeforeCrossEntropy, """
+        import torch.nn as nn
+        import torch.nn.functional as F
+        fc = nn.Linear(8, 3)
+        loss = F.cross_entropy(fc(x).softmax(dim=1), y)
+    """),
+    (SoftmaxBeforeCrossEntropy, """
+        import torch.nn as nn
+        import torch.nn.functional as F
+        fc = nn.Linear(8, 3)
+        loss = F.cross_entropy((F.softmax(input=(fc(x)), dim=1)), y)
+    """),
+    (SigmoidBeforeBCEWithLogits, """
+        import torch.nn as nn
+        model = nn.Sequential(nn.Linear(20, 1), nn.Sigmoid(), nn.Sigmoid(),)
+        loss = nn.BCEWithLogitsLoss()(model(x), y)
+    """),
+    (WrongFinalActivation, """
+        import torch.nn as nn
+        def build():
+            if True:
+                return nn.CrossEntropyLoss()(nn.Sequential(nn.Linear(4, 2), nn.Tanh())(x), y)
+    """),
+]
+
+
+def _examples() -> list[tuple[type[Rule], str]]:
+    own = [(rule, example.code) for rule in COMMENT_RULES for example in rule.invalid]
+    return [(rule, dedent(code)) for rule, code in own + MORE_SHAPES if any(d.fix for d in check_example(rule, dedent(code)))]
+
+
+class _OneArgumentPerLine(cst.CSTTransformer):
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+        def line_break() -> cst.ParenthesizedWhitespace:
+            return cst.ParenthesizedWhitespace(indent=True, last_line=cst.SimpleWhitespace("    "))
+
+        if not updated_node.args:
+            return updated_node
+        args = [arg.with_changes(comma=arg.comma.with_changes(whitespace_after=line_break())) if isinstance(arg.comma, cst.Comma) else arg
+                for arg in updated_node.args]
+        return updated_node.with_changes(whitespace_before_args=line_break(), args=args)
+
+
+def _with_comments(code: str, where: str) -> str:
+    out = []
+    for number, line in enumerate(code.splitlines()):
+        if where in ("above", "both"):
+            out.append(f"{line[: len(line) - len(line.lstrip())]}# above {number}")
+        out.append(f"{line}  # end {number}" if where in ("end", "both") else line)
+    return "\n".join(out) + "\n"
+
+
+def _comments_and_their_code(code: str) -> list[tuple[str, list[str]]]:
+    """Each comment, in order, with the code tokens of its line."""
+    lines: dict[int, list[str]] = {}
+    comments: list[tuple[str, int]] = []
+    for token in tokenize.generate_tokens(io.StringIO(code).readline):
+        if token.type == tokenize.COMMENT:
+            comments.append((token.string, token.start[0]))
+        elif token.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER):
+            lines.setdefault(token.start[0], []).append(token.string)
+    return [(comment, lines.get(line, [])) for comment, line in comments]
+
+
+def _code_tokens(code: str) -> list[str]:
+    skipped = (tokenize.COMMENT, tokenize.NL, tokenize.INDENT, tokenize.DEDENT)
+    return [token.string for token in tokenize.generate_tokens(io.StringIO(code).readline) if token.type not in skipped]
+
+
+def _is_subsequence(part: list[str], whole: list[str]) -> bool:
+    remaining = iter(whole)
+    return all(token in remaining for token in part)
+
+
+@pytest.mark.parametrize("where", ["end", "above", "both"])
+@pytest.mark.parametrize("layout", ["as-written", "one-argument-per-line"])
+@pytest.mark.parametrize(("rule", "example"), [pytest.param(rule, code, id=f"{rule.code}-{index}") for index, (rule, code) in enumerate(_examples())])
+def test_property_every_comment_survives_the_fix_on_its_own_line(rule: type[Rule], example: str, layout: str, where: str) -> None:
+    laid_out = example if layout == "as-written" else cst.parse_module(example).visit(_OneArgumentPerLine()).code
+    code = _with_comments(laid_out, where)
+    fixed = fix(rule, code)
+    compile(fixed, "fixed.py", "exec")
+    assert _code_tokens(fixed) == _code_tokens(fix(rule, example)), "the comments changed what the fix does"
+    before, after = _comments_and_their_code(code), _comments_and_their_code(fixed)
+    assert [comment for comment, _ in after] == [comment for comment, _ in before]
+    for (comment, was_on), (_, now_on) in zip(before, after):
+        assert _is_subsequence(now_on, was_on), f"{comment!r} moved from {' '.join(was_on)!r} to {' '.join(now_on)!r}:\n{fixed}"
+    assert not [d for d in check_example(rule, fixed) if d.fix], "applying the fix again would change the file"

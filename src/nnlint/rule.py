@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import libcst as cst
 
@@ -55,14 +55,30 @@ class Report:
 
 
 @dataclass(frozen=True)
+class Cut:
+    """Delete the source from ``start`` to ``end`` inside a fix's ``old`` node, writing ``new_text`` there.
+
+    Each end is a node edge: ``(node, "start")`` or ``(node, "end")``, where an expression's own
+    parentheses lie outside it. Unlike a replacement, a cut keeps every comment in the deleted
+    source on the line it was on (``nnlint.cuts``).
+    """
+
+    start: tuple[cst.CSTNode, Literal["start", "end"]]
+    end: tuple[cst.CSTNode, Literal["start", "end"]]
+    new_text: str = ""
+
+
+@dataclass(frozen=True)
 class PendingFix:
-    """A LibCST edit: replace ``old`` by ``new`` (a node, or source text), or insert text before ``old``."""
+    """A LibCST edit: replace ``old`` by ``new`` (a node, or source text), insert text before ``old``, or
+    delete pieces of ``old`` (``cuts``; a fix that only removes code should use them: they keep comments)."""
 
     title: str
     old: cst.CSTNode
     new: cst.CSTNode | str | None = None
     insert_before: str | None = None  # a statement line inserted above ``old`` (a statement), same indent
     applicability: Applicability = Applicability.SAFE
+    cuts: tuple[Cut, ...] = ()
 
 
 class Rule:

@@ -39,7 +39,7 @@ from nnlint.analysis.torch_api import (
 from nnlint.analysis.values import UNKNOWN, Instance, Kind, Tensor, Value, is_classifier_factory, short
 from nnlint.analysis.wrappers import iterated
 from nnlint.diagnostic import Applicability
-from nnlint.rule import PendingFix
+from nnlint.rule import Cut, PendingFix
 
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Module)
 _NESTED = (cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
@@ -379,7 +379,8 @@ def remove_activation_fix(context: FileContext, loss_input: cst.BaseExpression |
     if step.module_key != context.info.key:
         return None
     if step.node is loss_input and step.container is None and (inner := _applied_to(step)) is not None:
-        return PendingFix(title, step.node, inner.with_changes(lpar=(), rpar=()), applicability=Applicability.UNSAFE)
+        cuts = (Cut((step.node, "start"), (inner, "start")), Cut((inner, "end"), (step.node, "end")))  # inner's parentheses go too
+        return PendingFix(title, step.node, cuts=cuts, applicability=Applicability.UNSAFE)
     container = step.container
     if container is None or len(container.args) < 2 or container.args[-1].value is not step.node or syntax.has_star_args(container):
         return None
@@ -388,48 +389,10 @@ def remove_activation_fix(context: FileContext, loss_input: cst.BaseExpression |
     dropped = 1  # every trailing copy of the activation goes: Sigmoid(), Sigmoid() would still be reported
     while dropped < len(args) - 1 and context.module.code_for_node(args[-1 - dropped].value) == activation:
         dropped += 1
-    kept = args[-1 - dropped].with_changes(comma=args[-1].comma)
-    new = container.with_changes(args=[*args[: -1 - dropped], kept], lpar=(), rpar=())
-    text = _code_at_indentation(context, container, new)
-    return PendingFix(title, container, text, applicability=Applicability.UNSAFE) if text is not None else None
-
-
-def _code_at_indentation(context: FileContext, old: cst.Call, new: cst.Call) -> str | None:
-    """``new``'s source as it reads in place of ``old``: continuation lines indented like ``old``'s block."""
-    module = context.module
-    code = module.code_for_node(new)
-    if "\n" not in code and "\r" not in code:
-        return code
-    site = context.interpreter.calls.by_call.get(id(old))
-    indent = _indent_of(site[1], list(module.body), "", module.default_indent) if site is not None else None
-    if indent is None:
-        return None
-    line = cst.SimpleStatementLine([cst.Expr(new)])
-    body = [cst.If(cst.Name("True"), cst.IndentedBlock([line], indent=indent))] if indent else [line]
-    wrapper = module.with_changes(body=body, header=[], footer=[])
-    head = f"if True:{module.default_newline}{indent}" if indent else ""
-    generated = wrapper.code
-    return generated[len(head):].rstrip("\r\n") if generated.startswith(head) else None
-
-
-def _indent_of(target: cst.BaseStatement, statements: list[cst.BaseStatement], indent: str, unit: str) -> str | None:
-    """The indentation of the block that holds ``target`` (a search from the module down; run only for a fix)."""
-    for statement in statements:
-        if statement is target:
-            return indent
-        parts = [getattr(statement, field, None) for field in ("body", "orelse", "finalbody")]
-        parts += [*getattr(statement, "handlers", ()), *getattr(statement, "cases", ())]
-        for part in parts:
-            if isinstance(part, cst.If):  # elif: at the level of its if
-                found = _indent_of(target, [part], indent, unit)
-            else:
-                body = getattr(part, "body", None) if not isinstance(part, cst.IndentedBlock) else part
-                if not isinstance(body, cst.IndentedBlock):
-                    continue
-                found = _indent_of(target, list(body.body), indent + (body.indent if body.indent is not None else unit), unit)
-            if found is not None:
-                return found
-    return None
+    last, comma = args[-1], args[-1].comma  # the cut: from the last kept layer to the end of the last argument, its comma kept
+    ends_at: cst.CSTNode = comma if isinstance(comma, cst.Comma) else last
+    cut = Cut((args[-1 - dropped], "end"), (ends_at, "end"), "," if ends_at is comma else "")
+    return PendingFix(title, container, cuts=(cut,), applicability=Applicability.UNSAFE)
 
 
 def _applied_to(step: Step) -> cst.BaseExpression | None:

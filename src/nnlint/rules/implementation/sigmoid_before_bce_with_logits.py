@@ -43,6 +43,8 @@ class SigmoidBeforeBCEWithLogits(Rule):
     The fix removes the sigmoid when it is applied in the loss call itself, or is
     the last layer of an `nn.Sequential(...)` built in this file. It is unsafe:
     other code (thresholds, metrics) may rely on the model returning probabilities.
+    The comments of the removed code are kept, each on the line it was on (or on a
+    line of its own where all the code of its line went).
     """
 
     code = "NN304"

@@ -48,6 +48,8 @@ class WrongFinalActivation(Rule):
     The fix removes the activation when it is applied in the loss call itself, or
     is the last layer of an `nn.Sequential(...)` built in this file. It is unsafe:
     other code may rely on the model's bounded output.
+    The comments of the removed code are kept, each on the line it was on (or on a
+    line of its own where all the code of its line went).
     """
 
     code = "NN311"
