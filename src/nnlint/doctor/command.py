@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
 from rich.console import Console
 
 from nnlint.doctor.report import EXIT_ERROR, DoctorReport
+from nnlint.pictures.charts import with_chart_notes
+from nnlint.pictures.options import add_picture_options, picture_problem, write_pictures
 from nnlint.reporters import FORMATS, write_report
 
 NEEDS_TORCH = "nnlint doctor needs PyTorch: pip install 'nnlint[trace]'"
@@ -32,6 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--timeout", type=positive_float, default=300.0, help="seconds before the script is stopped (default: 300)")
     parser.add_argument("--format", choices=FORMATS, default="full", help="output format (default: full)")
     parser.add_argument("--quiet", action="store_true", help="hide the script's own output")
+    add_picture_options(parser)
     parser.set_defaults(handler=run)
 
 
@@ -54,6 +58,9 @@ def run(args: argparse.Namespace) -> int:
         return _fail(NEEDS_TORCH)
     if not Path(args.script).is_file():
         return _fail(f"nnlint doctor: {args.script}: no such file")
+    problem = picture_problem(args)
+    if problem is not None:
+        return _fail(f"nnlint doctor: {problem}")
     from nnlint.doctor.runner import RunFailed, run_script
 
     stderr = Console(stderr=True, highlight=False)
@@ -64,7 +71,9 @@ def run(args: argparse.Namespace) -> int:
     if report.steps == 0 and report.error is None:
         return _fail(f"nnlint doctor: {args.script}: {report.stopped} without an optimizer.step() on a torch.optim optimizer; "
                      "the doctor needs a training loop to watch")
+    report.diagnostics = with_chart_notes(report.diagnostics)
     _write(report, args.format)
+    write_pictures(report, args)
     return report.exit_code
 
 
@@ -74,6 +83,10 @@ def _write(report: DoctorReport, fmt: str) -> None:
     summary.print(report.summary(), soft_wrap=True, end="")
     if fmt == "full":
         summary.print()
+    if fmt == "json":
+        json.dump(report.lsp_json(_sources(report)), sys.stdout, indent=2, allow_nan=False, default=str)
+        sys.stdout.write("\n")
+        return
     errors = [report.error] if report.error else []
     write_report(report.diagnostics, fmt, sys.stdout, sources=_sources(report), errors=errors)
 

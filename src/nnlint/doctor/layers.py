@@ -1,7 +1,7 @@
 """Per-layer activation statistics, from forward hooks and functional activation calls.
 
 Leaf modules are measured as they run during training forwards (grad enabled):
-the output std of layers with parameters at step 0, the share of ReLU outputs
+the output std of layers with parameters (at step 0 and the last step), the share of ReLU outputs
 that are <= 0, and the share of sigmoid/tanh inputs beyond +-5. Functional
 activations (``F.relu(h)``, ``torch.sigmoid(h)``) have no module; they are
 measured as call sites, named by their source line.
@@ -47,6 +47,8 @@ class LayerWatch:
         if step == 0 and next(module.parameters(recurse=False), None) is not None:
             record.has_params = True
             record.init_std = _std(output)
+        if record.has_params:
+            record.std_last = _std(output)
         if isinstance(module, _RELU_MODULES):
             _measure_relu(record, output, step)
         elif isinstance(module, _SATURATING_MODULES) and args and isinstance(args[0], torch.Tensor):

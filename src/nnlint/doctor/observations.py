@@ -96,12 +96,14 @@ class LayerRecord:
     has_params: bool = False
     where: Location | None = None  # source line of a functional activation
     init_std: float | None = None
+    std_last: float | None = None  # output std at the last observed step (layers with parameters)
     nonpos_init: float | None = None  # ReLU: share of outputs <= 0
     nonpos_last: float | None = None
     dead_units_last: float | None = None  # ReLU: share of units <= 0 for the whole batch
     saturated_init: float | None = None  # sigmoid/tanh: share of inputs beyond +-5
     saturated_last: float | None = None
     relative_grad: float | None = None  # ||g|| / ||w|| at step 0
+    grad_norms: list[float] = field(default_factory=list)  # ||g|| per step (the gradient-flow chart)
     update_ratios: list[float] = field(default_factory=list)  # ||dw|| / ||w|| per step
     group: int | None = None  # the primary optimizer's group holding this layer's parameters
 
@@ -204,7 +206,28 @@ class Observations:
             "overfit": asdict(self.overfit) if self.overfit else None,
             "batch_mixing": asdict(self.mixing) if self.mixing else None,
             "loss_calls": [asdict(call) | {"where": str(call.where)} for call in self.loss_calls],
+            "chance": self.chance(),
+            "batches": [_batch_metrics(step) for step in self.steps],
         }
+
+    def chance(self) -> float | None:
+        """The loss of a model that guesses: ln(C) for a C-class softmax loss, ln 2 for a binary one, else unknown."""
+        if not self.loss_calls:
+            return None
+        call = self.loss_calls[0]
+        if call.classes:
+            return math.log(call.classes)
+        return math.log(2) if call.function.startswith("binary_cross_entropy") else None
+
+
+def _batch_metrics(step: StepRecord) -> dict[str, Any]:
+    """One step's batch: its class labels (when the targets are labels) and its input statistics per channel."""
+    data: dict[str, Any] = {"step": step.index, "labels": None, "input": None}
+    if step.target is not None and step.target.labels is not None:
+        data["labels"] = {str(label): count for label, count in sorted(step.target.labels.items())}
+    if step.input is not None:
+        data["input"] = {key: getattr(step.input, key) for key in ("shape", "std", "channel_axis", "channel_mean", "channel_std")}
+    return data
 
 
 def _layer_metrics(layer: LayerRecord) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 Before each ``optimizer.step()`` the gradients are final: which parameters got
 one, whether it is all zeros or not finite, and (at step 0) each layer's
-relative gradient norm ||g||/||w||. The parameters are copied then, and after
+relative gradient norm ||g||/||w||, and at every step each layer's ||g|| (the
+report's gradient-flow chart). The parameters are copied then, and after
 the step ||dw||/||w|| is computed per layer. Which parameters belong to a
 trained model and to an optimizer is settled at the end, when every optimizer
 has been seen.
@@ -50,7 +51,7 @@ class ParamWatch:
         return self._gradients(step) if primary else []
 
     def _gradients(self, step: int) -> list[str]:
-        """Which parameters of the seen models got a (non-zero, finite) gradient; relative norms per layer at step 0."""
+        """Which parameters of the seen models got a (non-zero, finite) gradient; gradient norms per layer (relative ones at step 0)."""
         grad_norms: dict[str, list[float]] = defaultdict(list)
         weight_norms: dict[str, list[float]] = defaultdict(list)
         not_finite = []
@@ -65,14 +66,17 @@ class ParamWatch:
                     self._nonzero.add(id(parameter))
                 if not math.isfinite(grad_norm):
                     not_finite.append(named[0])
+                grad_norms[named[1]].append(grad_norm)
                 if step == 0:
-                    grad_norms[named[1]].append(grad_norm)
                     weight_norms[named[1]].append(float(parameter.detach().float().norm()))
-        if step == 0:
-            for layer, norms in grad_norms.items():
-                weight = _combined(weight_norms[layer])
-                if layer in self._layers and weight > 0:
-                    self._layers[layer].relative_grad = _combined(norms) / weight
+        for layer, norms in grad_norms.items():
+            if layer not in self._layers:
+                continue
+            record = self._layers[layer]
+            record.grad_norms.append(_combined(norms))
+            weight = _combined(weight_norms[layer])
+            if step == 0 and weight > 0:
+                record.relative_grad = _combined(norms) / weight
         return not_finite
 
     @torch.no_grad()

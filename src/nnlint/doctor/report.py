@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -51,6 +52,20 @@ class DoctorReport:
         data["diagnostics"] = [_diagnostic_from_data(item) for item in data["diagnostics"]]
         return cls(**data)
 
+    def lsp_json(self, sources: dict[str, str]) -> dict[str, Any]:
+        """``--format json``: the findings in the shared LSP shape, and under ``doctor`` the run and every measurement.
+
+        ``doctor.metrics`` is the same data the HTML report draws (loss per step,
+        per-layer gradient norms, update ratios and activation statistics, labels
+        and input statistics per batch), so a script can chart it too.
+        """
+        from nnlint.reporters.json_lsp import report_to_json
+        from nnlint.reporters.report import Report
+
+        data = report_to_json(Report.of(self.diagnostics, sources, [self.error] if self.error else []))
+        data["doctor"] = {"steps": self.steps, "stopped": self.stopped, "seconds": self.seconds, "notes": self.notes, "metrics": _strict_json(self.metrics)}
+        return data
+
     def summary(self) -> Text:
         """The run at a glance: steps, the loss curve, the overfit test and the notes (the error is separate)."""
         rows = [("steps", f"{self.steps} optimizer steps in {self.seconds:.1f} s ({self.stopped})")]
@@ -83,6 +98,17 @@ class DoctorReport:
         buffer = io.StringIO()
         Console(file=buffer, width=120, color_system=None, force_terminal=False).print(self)
         return buffer.getvalue().rstrip() + "\n"
+
+
+def _strict_json(value: Any) -> Any:
+    """``value`` with NaN and infinities as null: strict JSON has no such numbers (a loss that became NaN is a gap)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(key): _strict_json(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict_json(item) for item in value]
+    return value
 
 
 def _diagnostic_to_data(diagnostic: Diagnostic) -> dict[str, Any]:
