@@ -33,74 +33,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
-import tomllib
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
+from recall_corpus import CONSTRUCTS, CORPUS, CorpusError, Label, Project, load_corpus, parse_labels
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-CORPUS = HERE / "recall"
 CONFIG = CORPUS / "nnlint.toml"
 REAL_OUT = HERE / ".cache" / "recall-real.txt"
-
-#: How the value or object the bug is about reaches the place where it does harm.
-#: A label names one or more of these (comma-separated); nothing else is accepted.
-CONSTRUCTS: Dict[str, str] = {
-    "local-variable": "plain local variables in one function or at module level (the control)",
-    "self-attribute": "model / loader / optimizer / loss kept in self and used in another method",
-    "dataclass-config": "the value is the default of a @dataclass config field",
-    "argparse": "the value is an argparse default (args.lr)",
-    "config-dict": "the value comes from a config dict literal (cfg['lr'])",
-    "registry": "the class is picked from a registry dict or getattr(nn, name)",
-    "cross-file": "the bug spans modules: built or defined in one file, used in another",
-    "helper-function": "the bug is in a helper function called from the training loop",
-    "kwargs-unpack": "arguments arrive through **kwargs (DataLoader(ds, **train_kwargs))",
-    "tuple-return": "the object is returned inside a tuple from a helper and unpacked",
-    "wrapped-iterator": "the loader is iterated through tqdm / enumerate / zip",
-    "mode-flag": "train/eval chosen by a flag: model.train(is_train), set_grad_enabled(is_train)",
-    "list-concat": "a container grown by self.x = self.x + [...] or in a loop",
-    "method-mutation": "a layer is replaced inside a method of the model class",
-    "ddp-wrapped": "the model is wrapped in DistributedDataParallel / uses DistributedSampler",
-    "nn-sequential": "the layers sit inside nn.Sequential built elsewhere",
-    "functional": "torch.nn.functional calls instead of modules",
-    "notebook": "a flat notebook-style script (cells, globals, no functions)",
-}
-
-#: The style a whole project is written in (``style`` in project.toml).
-STYLES: Dict[str, str] = {
-    "plain-local": "one script, local variables (the control)",
-    "trainer-class": "a Trainer class holding model/loader/optimizer, a _run_batch method",
-    "dataclass-config": "a @dataclass config with defaults",
-    "argparse": "command-line options with argparse",
-    "config-dict": "a config dict",
-    "registry": "classes picked by name from a registry",
-    "split-modules": "engine.py / model.py / data.py / train.py",
-    "ddp": "DistributedDataParallel training",
-    "notebook": "a flat notebook-style script",
-    "real-seeded": "a copy of real training code with a bug seeded",
-}
-
-LABEL = re.compile(r"#\s*expect:\s*(?P<code>[A-Z]{2}\d{3})\s+construct=(?P<constructs>[a-z0-9,-]+)")
-LABEL_START = re.compile(r"#\s*expect\b")
-
-
-class CorpusError(Exception):
-    """The corpus itself is malformed: shown as one line, exit code 2."""
-
-
-@dataclass(frozen=True)
-class Label:
-    project: str
-    file: str  # relative to the project's buggy/ folder, with /
-    line: int  # 1-based
-    code: str
-    constructs: Tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -113,14 +61,6 @@ class Finding:
 
     def covers(self, line: int) -> bool:
         return self.line <= line <= self.end_line
-
-
-@dataclass(frozen=True)
-class Project:
-    name: str
-    path: Path
-    style: str
-    about: str
 
 
 @dataclass
@@ -137,61 +77,38 @@ class Outcome:
     errors: List[str] = field(default_factory=list)
 
 
-# --- reading the corpus ---------------------------------------------------------------
-
-
-def python_files(root: Path) -> List[Path]:
-    return sorted(p for p in root.rglob("*.py") if p.is_file())
-
-
-def parse_labels(project: str, root: Path) -> List[Label]:
-    """Every ``# expect:`` label under ``root``; a malformed one is a CorpusError."""
-    labels = []
-    for path in python_files(root):
-        rel = path.relative_to(root).as_posix()
-        for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not LABEL_START.search(text):
-                continue
-            found = list(LABEL.finditer(text))
-            if len(found) != len(LABEL_START.findall(text)):
-                raise CorpusError(f"{path}:{number}: malformed label (want '# expect: NN123 construct=a,b')")
-            for match in found:
-                constructs = tuple(match["constructs"].split(","))
-                unknown = [c for c in constructs if c not in CONSTRUCTS]
-                if unknown:
-                    raise CorpusError(f"{path}:{number}: unknown construct {', '.join(unknown)}")
-                labels.append(Label(project, rel, number, match["code"], constructs))
-    return labels
-
-
-def load_project(path: Path) -> Project:
-    manifest = path / "project.toml"
-    try:
-        data = tomllib.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise CorpusError(f"{manifest}: {exc}") from None
-    style = data.get("style")
-    if style not in STYLES:
-        raise CorpusError(f"{manifest}: style must be one of {', '.join(STYLES)}, not {style!r}")
-    for twin in ("buggy", "fixed"):
-        if not (path / twin).is_dir():
-            raise CorpusError(f"{path}: has no {twin}/ folder")
-    return Project(path.name, path, style, str(data.get("about", "")))
-
-
-def load_corpus(root: Path = CORPUS) -> List[Project]:
-    return [load_project(p) for p in sorted(root.iterdir()) if p.is_dir() and not p.name.startswith(".")]
-
-
 # --- running nnlint -------------------------------------------------------------------
 
 
-def run_nnlint(nnlint: str, folder: Path, paths: Optional[Sequence[Path]] = None) -> Tuple[List[Finding], List[str]]:
+@dataclass(frozen=True)
+class Checker:
+    """How nnlint is started: an executable, or the venv's Python on another source tree
+    (``--src``: a ``git archive`` of an older commit, to measure a baseline while the
+    working tree moves on)."""
+
+    command: Tuple[str, ...]
+    pythonpath: Optional[str] = None
+
+    @classmethod
+    def from_args(cls, nnlint: str, src: Optional[Path]) -> "Checker":
+        if src is None:
+            return cls((nnlint,))
+        python = str(Path(nnlint).with_name("python"))
+        return cls((python, "-c", "import sys; from nnlint.cli import main; sys.exit(main())"), str(src.resolve()))
+
+    def describe(self) -> str:
+        return f"nnlint from {self.pythonpath}" if self.pythonpath else self.command[0]
+
+
+def run_nnlint(
+    checker: Checker, folder: Path, paths: Optional[Sequence[Path]] = None, jobs: int = 1
+) -> Tuple[List[Finding], List[str]]:
     """nnlint's findings on ``folder`` (or on ``paths`` inside it), paths relative to it."""
     targets = [str(p) for p in paths] if paths else [str(folder)]
-    cmd = [nnlint, "check", "--format", "json", "--no-cache", "--exit-zero", "-j", "1",
+    cmd = [*checker.command, "check", "--format", "json", "--no-cache", "--exit-zero", "-j", str(jobs),
            "--config", str(CONFIG), *targets]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=folder)
+    env = dict(os.environ, PYTHONPATH=checker.pythonpath) if checker.pythonpath else None
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=folder, env=env)
     try:
         report = json.loads(proc.stdout)
     except json.JSONDecodeError:
@@ -241,12 +158,12 @@ def match(project: Project, labels: List[Label], buggy: List[Finding], fixed: Li
     return outcome
 
 
-def measure(project: Project, nnlint: str, only: Optional[str]) -> Outcome:
+def measure(project: Project, checker: Checker, only: Optional[str]) -> Outcome:
     """Match every label (so that findings of the other labels are not "unlabelled"),
     then keep only the labels of construct ``only`` when one is given."""
     labels = parse_labels(project.name, project.path / "buggy")
-    buggy, errors_b = run_nnlint(nnlint, project.path / "buggy")
-    fixed, errors_f = run_nnlint(nnlint, project.path / "fixed")
+    buggy, errors_b = run_nnlint(checker, project.path / "buggy")
+    fixed, errors_f = run_nnlint(checker, project.path / "fixed")
     outcome = match(project, labels, buggy, fixed)
     outcome.errors = errors_b + errors_f
     if only:
@@ -350,12 +267,12 @@ def real_files(all_files: bool) -> Dict[Path, List[Path]]:
     return chosen
 
 
-def report_real(nnlint: str, all_files: bool, out: Path) -> Dict[str, object]:
+def report_real(checker: Checker, all_files: bool, out: Path, jobs: int) -> Dict[str, object]:
     chosen = real_files(all_files)
     counts: Dict[str, int] = defaultdict(int)
     rows, errors = [], []
     for root, files in chosen.items():
-        findings, errs = run_nnlint(nnlint, root, files)
+        findings, errs = run_nnlint(checker, root, files, jobs)
         errors += errs
         for f in sorted(findings, key=lambda f: (f.file, f.line, f.code)):
             counts[f.code] += 1
@@ -376,6 +293,9 @@ def report_real(nnlint: str, all_files: bool, out: Path) -> Dict[str, object]:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nnlint", default=str(REPO / ".venv" / "bin" / "nnlint"), help="the nnlint executable")
+    parser.add_argument("--src", type=Path, metavar="DIR",
+                        help="measure the nnlint package under DIR (e.g. a git archive of a commit's src/) "
+                             "with the venv's Python, instead of the installed one")
     parser.add_argument("--only", metavar="CONSTRUCT", choices=sorted(CONSTRUCTS),
                         help="only the labels of this construct (and the projects that have one)")
     parser.add_argument("--json", metavar="OUT", type=Path, help="write every figure and list to this file")
@@ -385,13 +305,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("-j", "--jobs", type=int, default=2, help="nnlint processes at a time (default 2)")
     args = parser.parse_args(argv)
 
+    checker = Checker.from_args(args.nnlint, args.src)
     try:
         projects = load_corpus()
         if args.only:
             projects = [p for p in projects
                         if any(args.only in lb.constructs for lb in parse_labels(p.name, p.path / "buggy"))]
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            outcomes = list(pool.map(lambda p: measure(p, args.nnlint, args.only), projects))
+            outcomes = list(pool.map(lambda p: measure(p, checker, args.only), projects))
     except CorpusError as exc:
         print(f"recall.py: {exc}", file=sys.stderr)
         return 2
@@ -399,10 +320,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"recall.py: cannot run nnlint: {exc}", file=sys.stderr)
         return 2
 
+    print(f"measured: {checker.describe()}")
     summary = report(outcomes)
-    result: Dict[str, object] = {"summary": summary, "projects": [_outcome_json(o) for o in outcomes]}
+    result: Dict[str, object] = {"nnlint": checker.describe(), "summary": summary, "projects": [_outcome_json(o) for o in outcomes]}
     if args.real:
-        result["real"] = report_real(args.nnlint, args.real_all, args.real_out)
+        result["real"] = report_real(checker, args.real_all, args.real_out, args.jobs)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return 0

@@ -8,28 +8,27 @@ is measured by ``python benchmarks/recall.py``, never asserted.
 from __future__ import annotations
 
 import ast
-import importlib.util
 import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("recall", ROOT / "benchmarks" / "recall.py")
-recall = importlib.util.module_from_spec(_spec)
-sys.modules["recall"] = recall  # dataclasses look their module up while the class is built
-_spec.loader.exec_module(recall)
+sys.path.insert(0, str(ROOT / "benchmarks"))  # the scripts there import each other by name
 
-PROJECTS = recall.load_corpus()
+import recall  # noqa: E402
+import recall_corpus  # noqa: E402
+
+PROJECTS = recall_corpus.load_corpus()
 
 
 def _files(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8") for p in recall.python_files(folder)}
+    return {p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8") for p in recall_corpus.python_files(folder)}
 
 
 def test_the_corpus_is_not_empty() -> None:
     assert len(PROJECTS) >= 10
-    assert sum(len(recall.parse_labels(p.name, p.path / "buggy")) for p in PROJECTS) >= 25
+    assert sum(len(recall_corpus.parse_labels(p.name, p.path / "buggy")) for p in PROJECTS) >= 25
 
 
 @pytest.mark.parametrize("project", PROJECTS, ids=[p.name for p in PROJECTS])
@@ -37,14 +36,14 @@ def test_project_is_well_formed(project) -> None:
     buggy, fixed = _files(project.path / "buggy"), _files(project.path / "fixed")
     assert buggy, "buggy/ holds no .py file"
     assert sorted(buggy) == sorted(fixed), "buggy/ and fixed/ must hold the same files"
-    labels = recall.parse_labels(project.name, project.path / "buggy")
+    labels = recall_corpus.parse_labels(project.name, project.path / "buggy")
     assert labels, "a buggy project needs at least one '# expect:' label"
     for label in labels:
         assert (ROOT / "rules" / f"{label.code}.md").is_file(), f"{label.file}:{label.line}: no rule {label.code}"
         code_part = buggy[label.file].splitlines()[label.line - 1].split("#", 1)[0]
         assert code_part.strip(), f"{label.file}:{label.line}: a label must sit on a line of code"
     assert not any("# expect" in text for text in fixed.values()), "the fixed twin must carry no label"
-    strip = recall.LABEL.sub
+    strip = recall_corpus.LABEL.sub
     assert any(strip("", buggy[name]).rstrip() != strip("", fixed[name]).rstrip() for name in buggy), (
         "the fixed twin must differ from buggy/ by more than its labels"
     )
@@ -55,26 +54,26 @@ def test_project_is_well_formed(project) -> None:
 
 def test_malformed_labels_are_refused(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("x = 1  # expect: NN101\n")
-    with pytest.raises(recall.CorpusError, match="malformed"):
-        recall.parse_labels("p", tmp_path)
+    with pytest.raises(recall_corpus.CorpusError, match="malformed"):
+        recall_corpus.parse_labels("p", tmp_path)
     (tmp_path / "a.py").write_text("x = 1  # expect: NN101 construct=made-up\n")
-    with pytest.raises(recall.CorpusError, match="unknown construct made-up"):
-        recall.parse_labels("p", tmp_path)
+    with pytest.raises(recall_corpus.CorpusError, match="unknown construct made-up"):
+        recall_corpus.parse_labels("p", tmp_path)
 
 
 def test_labels_parse_with_several_constructs(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "b.py").write_text("\n\nloader = make()  # expect: NN101 construct=tuple-return,cross-file\n")
-    assert recall.parse_labels("p", tmp_path) == [
-        recall.Label("p", "sub/b.py", 3, "NN101", ("tuple-return", "cross-file"))
+    assert recall_corpus.parse_labels("p", tmp_path) == [
+        recall_corpus.Label("p", "sub/b.py", 3, "NN101", ("tuple-return", "cross-file"))
     ]
 
 
 def test_findings_are_sorted_into_hits_elsewhere_missed_and_alarms() -> None:
-    project = recall.Project("p", ROOT, "plain-local", "")
-    hit = recall.Label("p", "t.py", 5, "NN101", ("local-variable",))
-    moved = recall.Label("p", "t.py", 9, "NN401", ("self-attribute",))
-    missed = recall.Label("p", "t.py", 12, "NN402", ("local-variable",))
+    project = recall_corpus.Project("p", ROOT, "plain-local", "")
+    hit = recall_corpus.Label("p", "t.py", 5, "NN101", ("local-variable",))
+    moved = recall_corpus.Label("p", "t.py", 9, "NN401", ("self-attribute",))
+    missed = recall_corpus.Label("p", "t.py", 12, "NN402", ("local-variable",))
     covering = recall.Finding("t.py", 4, 6, "NN101", "spans the label's line")
     other_line = recall.Finding("t.py", 20, 20, "NN401", "reported at the call site")
     wrong_code = recall.Finding("t.py", 12, 12, "NN409", "not the labelled code")
@@ -85,3 +84,10 @@ def test_findings_are_sorted_into_hits_elsewhere_missed_and_alarms() -> None:
     assert outcome.missed == [missed]
     assert outcome.unlabelled == [wrong_code]
     assert outcome.false_alarms == [alarm]
+
+
+def test_a_checker_that_prints_no_json_is_one_error_line(tmp_path: Path) -> None:
+    checker = recall.Checker((sys.executable, "-c", "import sys; print('Traceback: boom'); sys.exit(3)"))
+    findings, errors = recall.run_nnlint(checker, tmp_path)
+    assert findings == []
+    assert errors == [f"{tmp_path}: nnlint exited 3: Traceback: boom"]
