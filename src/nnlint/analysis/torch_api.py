@@ -168,3 +168,10 @@ SCALERS = frozenset(
 CLIP_FUNCTIONS = frozenset(
     f"torch.nn.utils.{prefix}{name}" for prefix in ("", "clip_grad.") for name in ("clip_grad_norm_", "clip_grad_value_", "clip_grad_norm")
 )
+
+#: optimizers by the learning rates that suit them: plain SGD (0.01-0.1), adaptive steps (1e-4-1e-3), others (any rate; only too low is known)
+SGD_OPTIMIZERS = frozenset(("torch.optim.SGD", "torch.optim.sgd.SGD", "torch.optim.ASGD"))
+ADAPTIVE_OPTIMIZERS = frozenset(
+    f"torch.optim.{name}" for name in ("Adam", "AdamW", "Adamax", "NAdam", "RAdam", "SparseAdam", "RMSprop", "adam.Adam", "adamw.AdamW")
+) | {"transformers.AdamW", "transformers.optimization.AdamW"}
+OTHER_OPTIMIZERS = frozenset(("torch.optim.Adagrad", "torch.optim.Adadelta", "torch.optim.Rprop"))

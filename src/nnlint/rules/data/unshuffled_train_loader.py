@@ -5,7 +5,7 @@ import libcst as cst
 from nnlint.analysis import syntax
 from nnlint.analysis.training import trains
 from nnlint.analysis.torch_api import DISTRIBUTED_SAMPLERS, LOADERS
-from nnlint.analysis.values import UNKNOWN, Instance, Value
+from nnlint.analysis.values import UNKNOWN, Arguments, Constant, Instance, Value
 from nnlint.analysis.wrappers import unwrap_iteration
 from nnlint.diagnostic import Applicability
 from nnlint.rule import Invalid, PendingFix, Rule, Valid
@@ -99,6 +99,22 @@ class UnshuffledTrainLoader(Rule):
                 for x, y in loader:
                     loss_fn(model(x), y).backward()
         """, why="set_epoch is called every epoch"),
+        Valid("""
+            from torch.utils.data import DataLoader
+            train_kwargs = {"batch_size": 64}
+            train_kwargs.update({"shuffle": True, "num_workers": 2})
+            loader = DataLoader(train_set, **train_kwargs)
+            for x, y in loader:
+                loss_fn(model(x), y).backward()
+        """, why="the keyword dict does set shuffle=True"),
+        Valid("""
+            from torch.utils.data import DataLoader
+            def loader_for(dataset, **options):
+                return DataLoader(dataset, batch_size=32, **options)
+            loader = loader_for(train_set, shuffle=True)
+            for x, y in loader:
+                loss_fn(model(x), y).backward()
+        """, why="shuffle=True reaches the DataLoader through the helper's **options"),
     ]
     invalid = [
         Invalid("""
@@ -169,53 +185,62 @@ class UnshuffledTrainLoader(Rule):
                 for x, y in loader:
                     loss_fn(model(x), y).backward()
         """, line=3),
+        Invalid("""
+            from torch.utils.data import DataLoader
+            train_kwargs = {"batch_size": 64, "shuffle": False}
+            test_kwargs = {**train_kwargs, "batch_size": 1000}
+            train_loader = DataLoader(train_set, **train_kwargs)
+            for x, y in train_loader:
+                loss_fn(model(x), y).backward()
+        """, line=4),
+        Invalid("""
+            from torch.utils.data import DataLoader
+            from tqdm import tqdm
+            def make_loaders(train_set, val_set):
+                return DataLoader(train_set, batch_size=32), DataLoader(val_set, batch_size=64)
+            train_loader, val_loader = make_loaders(train_set, val_set)
+            for step, (x, y) in enumerate(tqdm(train_loader)):
+                loss_fn(model(x), y).backward()
+        """, line=4),
     ]
 
     def visit_For(self, node: cst.For) -> None:
         loader = self._loader(node.iter)
-        if loader is None or loader.call is None or syntax.has_star_args(loader.call):
+        if loader is None or loader.call is None or loader.arguments is None:
             return
         if not trains(node.body, self.context.info):
             return
         here = loader.module_key == self.context.info.key
-        sampler = syntax.argument(loader.call, _SAMPLER, "sampler")
-        if sampler is not None:
-            self._check_sampler(sampler, loader, node)
+        arguments = loader.arguments
+        sampler = arguments.get(_SAMPLER, "sampler")
+        if sampler is UNKNOWN or isinstance(sampler, Instance):
+            self._check_sampler(sampler)
             return
-        if syntax.argument(loader.call, _BATCH_SAMPLER, "batch_sampler") is not None or self._iterable(loader):
+        if not _absent(sampler) or not _absent(arguments.get(_BATCH_SAMPLER, "batch_sampler")) or self._iterable(arguments):
             return
-        shuffle = syntax.argument(loader.call, _SHUFFLE, "shuffle")
-        if shuffle is not None and syntax.literal_bool(shuffle) is not False:
+        shuffle = arguments.get(_SHUFFLE, "shuffle")
+        if shuffle is not None and shuffle != Constant(False):
             return
         problem = "this DataLoader feeds training but does not shuffle: every epoch sees the data in stored order"
-        self.report(loader.call if here else node.iter, fix=self._fix(loader.call) if here else None, problem=problem)
+        fixable = here and not syntax.has_star_args(loader.call)
+        self.report(loader.call if here else node.iter, fix=self._fix(loader.call) if fixable else None, problem=problem)
 
     def _loader(self, expression: cst.BaseExpression) -> Instance | None:
         value = self.context.value(unwrap_iteration(self.context, expression))
         return value if isinstance(value, Instance) and value.qualname in LOADERS else None
 
-    def _iterable(self, loader: Instance) -> bool:
-        assert loader.call is not None
-        dataset = syntax.argument(loader.call, 0, "dataset")
-        if dataset is None:
+    @staticmethod
+    def _iterable(arguments: Arguments) -> bool:
+        value = arguments.get(0, "dataset")
+        if value is None:
             return True
-        value = self._value_where_built(dataset, loader)
         if not isinstance(value, Instance):
             return False
         if value.cls is not None:
             return any(base in _ITERABLE_BASES or "Iterable" in base for base in value.cls.base_names)
         return "Iterable" in value.qualname
 
-    def _value_where_built(self, expression: cst.BaseExpression, loader: Instance) -> Value:
-        """Arguments of the loader's constructor are evaluated where that constructor is."""
-        site = self.context.interpreter.calls.by_call.get(id(loader.call)) if loader.module_key == self.context.info.key else None
-        if site is None:
-            return UNKNOWN
-        scope, line, _ = site
-        return self.context.interpreter.value(expression, self.context.interpreter.env_before(line, scope))
-
-    def _check_sampler(self, sampler: cst.BaseExpression, loader: Instance, loop: cst.For) -> None:
-        value = self._value_where_built(sampler, loader)
+    def _check_sampler(self, value: Value) -> None:
         if not isinstance(value, Instance) or value.qualname not in DISTRIBUTED_SAMPLERS or value.call is None:
             return
         if syntax.literal_bool(getattr(syntax.keyword(value.call, "shuffle"), "value", None)) is False or "set_epoch" in self.context.text:
@@ -231,3 +256,7 @@ class UnshuffledTrainLoader(Rule):
         return PendingFix("add shuffle=True", last, f"{self.context.module.code_for_node(last)}, shuffle=True",
                           applicability=Applicability.UNSAFE)
 
+
+def _absent(value: Value | None) -> bool:
+    """Not passed, or passed as ``None``."""
+    return value is None or value == Constant(None)

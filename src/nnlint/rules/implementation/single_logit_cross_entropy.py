@@ -80,6 +80,17 @@ class SingleLogitCrossEntropy(Rule):
                     return self.fc(x)
             loss = nn.CrossEntropyLoss()(Net()(x), y)
         """, why="the single-output layer is not the one forward() returns"),
+        Valid("""
+            import torch.nn as nn
+            import torch.nn.functional as F
+            class Trainer:
+                def __init__(self, model):
+                    self.model = model
+                def run_batch(self, x, y):
+                    return F.cross_entropy(self.model(x), y)
+            ranker = Trainer(nn.Sequential(nn.Linear(20, 1)))
+            classifier = Trainer(nn.Sequential(nn.Linear(20, 10)))
+        """, why="two trainers with different models: which one self.model is, is not known"),
     ]
     invalid = [
         Invalid("""
@@ -112,6 +123,21 @@ class SingleLogitCrossEntropy(Rule):
             def train_step(images, labels):
                 return loss_fn(model(images), labels)
         """, line=6),
+        Invalid("""
+            import torch.nn as nn
+            import torch.nn.functional as F
+            class Trainer:
+                def __init__(self, model, loader, optimizer):
+                    self.model = model
+                    self.train_data = loader
+                    self.optimizer = optimizer
+                def _run_batch(self, x, y):
+                    self.optimizer.zero_grad()
+                    loss = F.cross_entropy(self.model(x), y)
+                    loss.backward()
+            net = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 1))
+            trainer = Trainer(net, loader, optimizer)
+        """, line=10),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:

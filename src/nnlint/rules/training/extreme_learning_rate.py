@@ -4,13 +4,10 @@ import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.pipelines import Where, here, literal_string, number
+from nnlint.analysis.torch_api import ADAPTIVE_OPTIMIZERS, OTHER_OPTIMIZERS, SGD_OPTIMIZERS
+from nnlint.analysis.values import Constant
 from nnlint.rule import Invalid, Rule, Valid
 
-_SGD = frozenset(("torch.optim.SGD", "torch.optim.sgd.SGD", "torch.optim.ASGD"))
-_ADAM = frozenset(
-    f"torch.optim.{name}" for name in ("Adam", "AdamW", "Adamax", "NAdam", "RAdam", "SparseAdam", "RMSprop", "adam.Adam", "adamw.AdamW")
-) | {"transformers.AdamW", "transformers.optimization.AdamW"}
-_LOW_ONLY = frozenset(("torch.optim.Adagrad", "torch.optim.Adadelta", "torch.optim.Rprop"))
 _TOO_LOW = 1e-7
 #: the optimizer's own lr is overridden or only a scale here: a schedule sets the rate, or an LR range test sweeps it
 _RATE_SET_ELSEWHERE = ("OneCycleLR", "CyclicLR", "LambdaLR", "MultiplicativeLR", "lr_lambda", "param_groups", "range_test", "LRFinder", "lr_find")
@@ -23,7 +20,9 @@ class ExtremeLearningRate(Rule):
 
     ## What it does
     Reports an optimizer built with a learning rate that is known (a literal, simple
-    arithmetic on literals, or a name bound once to one) and extreme for its family:
+    arithmetic on literals, a name bound once to one, a config dict entry, a dataclass
+    default, or the default of an argparse option — which the message says may be
+    overridden from the command line) and extreme for its family:
     `lr >= 1` for `SGD`/`ASGD`, `lr >= 0.1` for the Adam family (`Adam`, `AdamW`,
     `NAdam`, `RAdam`, `Adamax`, `RMSprop`), and `lr <= 1e-7` for any of them (and for
     `Adagrad`/`Adadelta`/`Rprop`). Per-parameter-group `"lr"` entries are checked too.
@@ -55,7 +54,7 @@ class ExtremeLearningRate(Rule):
     code = "NN414"
     name = "extreme-learning-rate"
     checklist = (36,)
-    message = "learning rate {lr:g} is {extreme} for {optimizer}: {why}"
+    message = "learning rate {lr:g}{source} is {extreme} for {optimizer}: {why}"
     help = "start from the usual range (SGD 0.01-0.1, Adam 1e-4-1e-3) and try x10 and /10"
     requires_text = ("optim", "AdamW")
 
@@ -119,11 +118,26 @@ class ExtremeLearningRate(Rule):
                 {"params": model.head.parameters(), "lr": 1},
             ], lr=1e-4)
         """, line=4),
+        Invalid("""
+            import argparse
+            import torch
+            parser = argparse.ArgumentParser()
+            parser.add_argument("--lr", type=float, default=1.0)
+            args = parser.parse_args()
+            optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+        """, line=6),
+        Invalid("""
+            import torch
+            cfg = {"optim": {"lr": 0.5}, "epochs": 10}
+            def build(model, cfg):
+                return torch.optim.AdamW(model.parameters(), lr=cfg["optim"]["lr"])
+            optimizer = build(model, cfg)
+        """, line=4),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
         optimizer = self.context.qualify(node.func)
-        if optimizer not in _SGD and optimizer not in _ADAM and optimizer not in _LOW_ONLY:
+        if optimizer not in SGD_OPTIMIZERS and optimizer not in ADAPTIVE_OPTIMIZERS and optimizer not in OTHER_OPTIMIZERS:
             return
         if any(word in self.context.text for word in _RATE_SET_ELSEWHERE):
             return
@@ -138,17 +152,30 @@ class ExtremeLearningRate(Rule):
             self._check(optimizer, syntax.argument(node, 1, "lr"), where, low=True)
 
     def _check(self, optimizer: str, lr_node: cst.BaseExpression | None, where: Where | None, low: bool) -> None:
-        lr = number(self.context, lr_node, where)
-        if lr is None or lr_node is None:
+        if lr_node is None:
+            return
+        lr, source = number(self.context, lr_node, where), ""
+        if lr is None:
+            lr, source = self._configured(lr_node)
+        if lr is None:
             return
         short = optimizer.rsplit(".", 1)[-1]
         if low and 0 <= lr <= _TOO_LOW:
-            self.report(lr_node, lr=lr, extreme="too low", optimizer=short, why="the weights barely move and the loss stays flat")
-        elif optimizer in _SGD and lr >= 1 and not any(word in self.context.text for word in _LARGE_SGD_RECIPES):
-            self.report(lr_node, lr=lr, extreme="too high", optimizer=short, why="the first updates overshoot and the loss diverges or turns NaN")
-        elif optimizer in _ADAM and lr >= 0.1:
-            self.report(lr_node, lr=lr, extreme="too high", optimizer=short,
+            self.report(lr_node, lr=lr, source=source, extreme="too low", optimizer=short, why="the weights barely move and the loss stays flat")
+        elif optimizer in SGD_OPTIMIZERS and lr >= 1 and not any(word in self.context.text for word in _LARGE_SGD_RECIPES):
+            self.report(lr_node, lr=lr, source=source, extreme="too high", optimizer=short,
+                        why="the first updates overshoot and the loss diverges or turns NaN")
+        elif optimizer in ADAPTIVE_OPTIMIZERS and lr >= 0.1:
+            self.report(lr_node, lr=lr, source=source, extreme="too high", optimizer=short,
                         why="its steps are normalised, so a rate that suits SGD makes it diverge (try 1e-3)")
+
+    def _configured(self, lr_node: cst.BaseExpression) -> tuple[float | None, str]:
+        """A rate the semantic model follows from configuration: a config dict, a dataclass, an argparse default."""
+        value = self.context.value(lr_node)
+        if not isinstance(value, Constant) or isinstance(value.value, bool) or not isinstance(value.value, (int, float)):
+            return None, ""
+        note = " (the default of a command-line option: what the script uses unless told otherwise)" if value.overridable else ""
+        return float(value.value), note
 
     @staticmethod
     def _sets_lr(element: cst.BaseExpression) -> bool:
