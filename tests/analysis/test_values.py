@@ -246,3 +246,14 @@ def test_module_constants_config_dicts_and_environment() -> None:
     assert value_at(source, 'CONFIG["optim"]["lr"]') == Constant(0.5)
     assert value_at(source, 'os.environ.get("WORKERS", "4")') == Constant("4")
     assert value_at(source, 'getattr(os, "sep")') is UNKNOWN
+
+
+def test_a_list_grown_in_a_loop_stays_a_plain_list() -> None:
+    value = value_at("""
+        layers = []
+        for _ in range(depth):
+            layers = layers + [Block()]
+            layers += [Block()]
+        print(layers)  # <-
+    """, "layers")
+    assert isinstance(value, Sequence) and not value.complete

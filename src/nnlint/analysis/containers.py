@@ -49,6 +49,8 @@ def literal(node: cst.BaseExpression, evaluate: Evaluate) -> Value | None:
         return Sequence(tuple(evaluate(element.value) for element in node.elements))
     if isinstance(node, cst.Dict):
         return _dict(node, evaluate)
+    if isinstance(node, cst.ListComp):
+        return Sequence((), complete=False)
     if isinstance(node, cst.IfExp):
         return join(evaluate(node.body), evaluate(node.orelse))
     return None
@@ -56,6 +58,8 @@ def literal(node: cst.BaseExpression, evaluate: Evaluate) -> Value | None:
 
 def _arithmetic(node: cst.BinaryOperation, evaluate: Evaluate) -> Value:
     left, right = evaluate(node.left), evaluate(node.right)
+    if isinstance(node.operator, cst.Add) and isinstance(left, Sequence) and isinstance(right, Sequence):
+        return Sequence((*left.items, *right.items), left.complete and right.complete) if left.complete else Sequence((), False)
     function = _ARITHMETIC.get(type(node.operator))
     if function is None or not (isinstance(left, Constant) and isinstance(right, Constant)):
         return UNKNOWN
@@ -90,7 +94,7 @@ def subscript(container: Value, key: Value) -> Value:
     if isinstance(container, Mapping):
         found = container.get(key.value)
         return UNKNOWN if found is None else found
-    if isinstance(container, Sequence) and isinstance(key.value, int) and not isinstance(key.value, bool):
+    if isinstance(container, Sequence) and container.complete and isinstance(key.value, int) and not isinstance(key.value, bool):
         index = key.value
         return container.items[index] if -len(container.items) <= index < len(container.items) else UNKNOWN
     return UNKNOWN
@@ -117,7 +121,7 @@ def mapping_method(mapping: Mapping, method: str, arguments: Arguments) -> tuple
 
 def unpack(value: Value, count: int) -> list[Value]:
     """The values ``a, b = value`` binds, for a sequence of exactly ``count`` known elements."""
-    if isinstance(value, Sequence) and len(value.items) == count:
+    if isinstance(value, Sequence) and value.complete and len(value.items) == count:
         return list(value.items)
     return [UNKNOWN] * count
 
@@ -132,7 +136,7 @@ def call_arguments(node: cst.Call, evaluate: Evaluate) -> Arguments:
         if arg.star == "**":
             keywords = keywords.merged(value if isinstance(value, Mapping) else Mapping((), complete=False))
         elif arg.star == "*":
-            if isinstance(value, Sequence) and exact:
+            if isinstance(value, Sequence) and value.complete and exact:
                 positional.extend(value.items)
             else:
                 exact = False

@@ -59,7 +59,8 @@ from nnlint.analysis.values import (
 MAX_CALL_DEPTH = 3
 MAX_REWALKED_LOOP_DEPTH = 4
 _ENVIRON_GETTERS = frozenset(("os.environ.get", "os.getenv"))
-_NO_ARGUMENTS = Arguments((), Mapping(()))
+_AUGMENTED = {cst.AddAssign: cst.Add, cst.SubtractAssign: cst.Subtract, cst.MultiplyAssign: cst.Multiply, cst.DivideAssign: cst.Divide}
+_LIST_MUTATORS = frozenset(("append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse"))
 Scope = cst.Module | cst.FunctionDef
 
 
@@ -271,8 +272,10 @@ class Interpreter:
         elif isinstance(small, cst.AnnAssign) and small.value is not None:
             self._bind(small.target, self.evaluate(small.value, env), env)
         elif isinstance(small, cst.AugAssign):
-            self.evaluate(small.value, env)
-            self._bind(small.target, UNKNOWN, env)
+            operator = _AUGMENTED.get(type(small.operator))
+            combined = cst.BinaryOperation(small.target, operator(), small.value) if operator is not None else small.value  # type: ignore[arg-type]
+            value = self.evaluate(combined, env)
+            self._bind(small.target, value if operator is not None else UNKNOWN, env)
         elif isinstance(small, cst.Expr):
             self.evaluate(small.value, env)
         elif isinstance(small, cst.Return):
@@ -301,7 +304,7 @@ class Interpreter:
             if isinstance(container, Mapping):
                 env.names[target.value.value] = container.merged(Mapping(((key.value, value),)) if isinstance(key, Constant) else Mapping((), False))
             elif isinstance(container, Sequence):
-                env.names[target.value.value] = UNKNOWN
+                env.names[target.value.value] = Sequence((), complete=False)
 
     def _index(self, node: cst.Subscript, env: Env) -> Value:
         """The constant in ``x[constant]``; UNKNOWN for slices and several indices."""
@@ -454,6 +457,9 @@ class Interpreter:
                 return config.parser_call(receiver, method, node, env, lambda inner: self.evaluate(inner, env), self._instances, self.module.key)
             function = find_method(receiver.cls, method) if receiver.cls is not None else None
             return UNKNOWN if function is None else self._enter(function, node, env, receiver=receiver)
+        if isinstance(receiver, Sequence) and method in _LIST_MUTATORS and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name):
+            env.names[node.func.value.value] = Sequence((), complete=False)  # still a plain list, of unknown length
+            return UNKNOWN
         if isinstance(receiver, Mapping):
             value, changed = mapping_method(receiver, method, call_arguments(node, lambda inner: self.evaluate(inner, env)))
             if changed is not None and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name):

@@ -84,9 +84,11 @@ class Constant:
 
 @dataclass(frozen=True)
 class Sequence:
-    """A tuple or list whose elements are known one by one (an element may be UNKNOWN)."""
+    """A tuple or list whose elements are known one by one (an element may be UNKNOWN); ``complete``
+    False: a plain tuple or list whose length (and so its elements) is not known."""
 
     items: tuple["Value", ...]
+    complete: bool = True
 
 
 @dataclass(frozen=True)
@@ -145,8 +147,10 @@ def join(left: Value, right: Value) -> Value:
             one, other = left.get(key), right.get(key)
             entries.append((key, join(one, other) if one is not None and other is not None else UNKNOWN))
         return Mapping(tuple(entries), left.complete and right.complete)
-    if isinstance(left, Sequence) and isinstance(right, Sequence) and len(left.items) == len(right.items):
-        return Sequence(tuple(join(a, b) for a, b in zip(left.items, right.items)))
+    if isinstance(left, Sequence) and isinstance(right, Sequence):
+        if len(left.items) == len(right.items) and left.complete and right.complete:
+            return Sequence(tuple(join(a, b) for a, b in zip(left.items, right.items)))
+        return Sequence((), complete=False)
     return UNKNOWN
 
 

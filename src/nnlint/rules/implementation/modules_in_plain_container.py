@@ -13,7 +13,7 @@ from nnlint.analysis.modules import (
     self_attribute,
 )
 from nnlint.analysis.project import ClassInfo
-from nnlint.analysis.values import Instance
+from nnlint.analysis.values import Instance, Sequence
 from nnlint.rule import Invalid, Rule, Valid
 
 _LISTS = (cst.List, cst.Tuple, cst.ListComp)
@@ -28,7 +28,8 @@ class ModulesInPlainContainer(Rule):
     In `__init__` of an `nn.Module` subclass, reports `self.x = [...]`, `(...)`,
     `{...}` or a comprehension holding layers or `nn.Parameter`s built right
     there (`[nn.Linear(d, d) for _ in range(n)]`, `{"cls": Head()}`), and
-    `self.x.append(Block())` / `self.x[k] = nn.Linear(...)` on such a container.
+    `self.x.append(Block())` / `self.x[k] = nn.Linear(...)` / `self.x = self.x + [Block()]`
+    on such a container.
     One finding per container. Left alone: lists of already registered attributes
     (`[self.fc1, self.fc2]`), a single object in a one-element list
     (`self._teacher = [Teacher()]`, the idiom for keeping a frozen network out of
@@ -71,6 +72,18 @@ class ModulesInPlainContainer(Rule):
     requires_text = ("nn", "Module")
 
     valid = [
+        Valid("""
+            import torch.nn as nn
+            class Block(nn.Module):
+                pass
+            class Net(nn.Module):
+                def __init__(self, depth):
+                    super().__init__()
+                    self.layers = nn.ModuleList()
+                    for _ in range(depth):
+                        self.layers = self.layers + [Block()]
+                        self.layers += [Block()]
+        """, why="ModuleList + list is a ModuleList: every block is registered"),
         Valid("""
             import torch.nn as nn
             class Teacher(nn.Module):
@@ -153,6 +166,17 @@ class ModulesInPlainContainer(Rule):
                     super().__init__()
                     self.scales = [nn.Parameter(torch.ones(1)) for _ in range(4)]
         """, line=6),
+        Invalid("""
+            import torch.nn as nn
+            class Block(nn.Module):
+                pass
+            class Net(nn.Module):
+                def __init__(self, depth):
+                    super().__init__()
+                    self.layers = []
+                    for _ in range(depth):
+                        self.layers = self.layers + [Block()]
+        """, line=9),
     ]
 
     def __init__(self, context: FileContext) -> None:
@@ -163,8 +187,21 @@ class ModulesInPlainContainer(Rule):
         for target in node.targets:
             if isinstance(target.target, cst.Subscript):
                 self._added(node, target.target.value, [node.value])
+            elif (added := self._concatenated(target.target, node.value)) is not None:
+                self._added(node, target.target, added)
             else:
                 self._assigned(node, target.target, node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.operator, cst.AddAssign) and isinstance(node.value, (cst.List, cst.Tuple)):
+            self._added(node, node.target, _elements(node.value))
+
+    def _concatenated(self, target: cst.BaseExpression, value: cst.BaseExpression) -> list[cst.BaseExpression] | None:
+        """The new elements of ``self.x = self.x + [Block()]``."""
+        if not (isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add) and isinstance(value.right, (cst.List, cst.Tuple))):
+            return None
+        module = self.context.module
+        return _elements(value.right) if module.code_for_node(value.left) == module.code_for_node(target) else None
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
@@ -192,6 +229,8 @@ class ModulesInPlainContainer(Rule):
         made = cls.attributes.get(attribute)
         if isinstance(made, (*_LISTS, *_DICTS)):
             self._check(node, cls, attribute, made, values)
+        elif isinstance(self.context.value(container), Sequence):  # a plain list, as the model follows it
+            self._check(node, cls, attribute, None, values)
 
     def _attribute_in_init(self, target: cst.BaseExpression) -> tuple[ClassInfo, str] | None:
         if not (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)):
@@ -201,8 +240,8 @@ class ModulesInPlainContainer(Rule):
         attribute = self_attribute(target, owner) if owner is not None else None
         return (found[0], attribute) if found is not None and attribute is not None else None
 
-    def _check(self, node: cst.CSTNode, cls: ClassInfo, attribute: str, container: cst.BaseExpression, values: list[cst.BaseExpression]) -> None:
-        if (id(cls.node), attribute) in self._reported or _hiding(container):
+    def _check(self, node: cst.CSTNode, cls: ClassInfo, attribute: str, container: cst.BaseExpression | None, values: list[cst.BaseExpression]) -> None:
+        if (id(cls.node), attribute) in self._reported or (container is not None and _hiding(container)):
             return
         kinds = {self._kind(value) for value in values} - {None}
         if not kinds or attribute_registered_elsewhere(cls, attribute):
