@@ -1,23 +1,28 @@
 """Writing the graph: GraphML, DOT, node-link JSON or a self-contained HTML page.
 
 The format follows the file extension. DOT is written here (networkx's writer
-needs pydot or pygraphviz); everything is written to a temporary file first and
-then moved into place, so a failed export never leaves half a file.
+needs pydot or pygraphviz); node attributes whose names Graphviz reserves
+(``shape`` is the box's outline, ``target`` an SVG link target) are renamed so
+that no DOT consumer misreads them. Files are written whole or not at all, with
+the mode the umask gives (``nnlint.output_file``).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from typing import Any, TextIO
 
 import networkx
 
+from nnlint.output_file import write_output
 from nnlint.trace.command import GRAPH_FORMATS as FORMATS
 from nnlint.trace.errors import TraceUsageError
-from nnlint.trace.html import COLOURS, render_html
+from nnlint.trace.html import fill, render_html
+
+#: Graph attributes whose names are Graphviz attributes with another meaning -> their names in DOT files.
+DOT_RENAMES = {"shape": "tensor_shape", "target": "fx_target"}
 
 
 def _quote(value: Any) -> str:
@@ -27,10 +32,9 @@ def _quote(value: Any) -> str:
 def write_dot(graph: networkx.DiGraph, out: TextIO) -> None:
     out.write("digraph model {\n  node [shape=box, style=filled, fillcolor=white, fontname=monospace];\n")
     for name, data in graph.nodes(data=True):
-        fill = next((colour for attribute, colour, _ in COLOURS if data.get(attribute)), "white")
         label = "\n".join(str(part) for part in (name, data.get("kind", ""), data.get("dims", "")) if part)
-        attributes = {key: value for key, value in data.items() if value not in ("", None)}
-        attributes.update(label=label, fillcolor=fill)
+        attributes = {DOT_RENAMES.get(key, key): value for key, value in data.items() if value not in ("", None)}
+        attributes.update(label=label, fillcolor=fill(data))
         if not data.get("live", True):
             attributes["style"] = "filled,dashed"
         out.write(f"  {_quote(name)} [" + ", ".join(f"{key}={_quote(value)}" for key, value in attributes.items()) + "];\n")
@@ -59,15 +63,7 @@ def write_graph(graph: networkx.DiGraph, path: str, title: str = "model") -> Non
     }
     if extension not in writers:
         raise TraceUsageError(f"--graph {path}: unknown format {extension or '(none)'} (use {', '.join(FORMATS)})")
-    directory = os.path.dirname(os.path.abspath(path))
     try:
-        handle, temporary = tempfile.mkstemp(dir=directory, suffix=extension)
+        write_output(path, lambda out: writers[extension](graph, out))
     except OSError as error:
         raise TraceUsageError(f"--graph {path}: {error.strerror or error}") from error
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            writers[extension](graph, out)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise

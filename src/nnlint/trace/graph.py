@@ -14,6 +14,9 @@ from nnlint.trace.frames import describe
 #: Codes that colour a node as "dims mixed" in the pictures.
 DIM_CODES = frozenset({"NT101", "NT102", "NT103", "NT104", "NT105"})
 NAN_CODES = frozenset({"NT110", "NT111"})
+#: The model's inputs and its output are no line of the user's code: the frame fx sees for them is the caller's
+#: (nnlint's own launcher), so they carry no source.
+_NO_SOURCE = frozenset({"placeholder", "output"})
 
 
 def build_graph(ctx: Context) -> networkx.DiGraph:
@@ -31,7 +34,7 @@ def build_graph(ctx: Context) -> networkx.DiGraph:
             kind=facts.kind,
             module=facts.module,
             module_type=facts.module_type,
-            source=describe(facts.loc),
+            source="" if node.op in _NO_SOURCE else describe(facts.loc),
             shape=str(list(facts.shape)) if facts.shape is not None else "",
             dtype=facts.dtype,
             dims=facts.text,
