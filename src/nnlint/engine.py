@@ -1,7 +1,8 @@
 """Checking files: parse once, one batched visit for all rules, findings as Diagnostics.
 
 ``check_text`` is the per-file pipeline (prefilter -> parse -> visit -> positions
-only if something was found -> fixes -> suppressions -> config overrides);
+only if something was found -> fixes -> suppressions -> config overrides; all after the
+prefilter on a deep stack, ``nnlint.deep_stack``);
 ``check_files`` runs it over many files, in a process pool when there are
 several, and returns results sorted whatever the parallelism.
 """
@@ -21,11 +22,12 @@ from nnlint.analysis.context import FileContext
 from nnlint.analysis.project import Project
 from nnlint.cache import ResultCache, settings_key
 from nnlint.config import Settings
+from nnlint.deep_stack import call_with_deep_stack
 from nnlint.diagnostic import Diagnostic, Range, Severity
 from nnlint.fixes import python_lines, text_edits
 from nnlint.limits import FileLimits, FileTooSlow, time_limit
 from nnlint.notebooks import is_notebook, read_notebook
-from nnlint.parsing import python_syntax_problem, syntax_error
+from nnlint.parsing import python_syntax_problem
 from nnlint.registry import all_rules, select_codes
 from nnlint.rule import Rule
 from nnlint.sources import UnreadableSource, read_source
@@ -68,18 +70,25 @@ def check_text(text: str, shown_as: str, settings: Settings, *, path: Path | Non
     if not chosen:
         return result
     try:
+        return call_with_deep_stack(lambda: _check_tree(result, path, project, chosen, settings))
+    except RecursionError:  # deeper than even the deep stack allows
+        return FileResult(shown_as, errors=[f"{shown_as}: too deeply nested to check; not checked"], text=text)
+
+
+def _check_tree(result: FileResult, path: Path | None, project: Project | None, chosen: list[type[Rule]], settings: Settings) -> FileResult:
+    """The LibCST half of ``check_text``, for a file Python's own parser accepts."""
+    text, shown_as = result.text or "", result.path
+    try:
         module = cst.parse_module(text)
-    except cst.ParserSyntaxError as error:
-        result.diagnostics.append(syntax_error(shown_as, f"SyntaxError: {error.message}", error.raw_line, error.raw_column))
+    except cst.ParserSyntaxError as error:  # Python accepts it, so it is no syntax error: LibCST's limit, not the user's
+        reason = error.message.splitlines()[0] if error.message else "no reason given"
+        result.errors.append(f"{shown_as}: could not be checked: LibCST, the parser nnlint uses, rejects this valid Python "
+                             f"({reason}); not checked")
         return result
     context = FileContext(path, shown_as, text, (project or Project()).module_for(path, module))
     instances = [rule(context) for rule in chosen]
     visitor = BatchedVisitor(context, instances)
-    try:
-        visitor.walk(module)
-    except RecursionError:
-        result.errors.append(f"{shown_as}: too deeply nested to check; not checked")
-        return result
+    visitor.walk(module)
     for code, failure in sorted(visitor.failures.items()):
         result.errors.append(f"{shown_as}: internal error in rule {code} ({type(failure).__name__}: {failure}); other rules still ran")
     result.diagnostics.extend(_diagnostics(instances, context, settings))
