@@ -43,6 +43,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
+import corpus
 from recall_corpus import CONSTRUCTS, CORPUS, CorpusError, Label, Project, load_corpus, parse_labels
 
 HERE = Path(__file__).resolve().parent
@@ -53,6 +54,8 @@ REAL_OUT = HERE / ".cache" / "recall-real.txt"
 
 @dataclass(frozen=True)
 class Finding:
+    """One diagnostic, reduced to what matching needs (lines 1-based, like the labels)."""
+
     file: str  # relative to the checked folder, with /
     line: int  # 1-based start line
     end_line: int
@@ -253,9 +256,6 @@ TRAINING_CODE = re.compile(rb"\.backward\(|DataLoader\(|optimizer\.step\(")
 
 def real_files(all_files: bool) -> Dict[Path, List[Path]]:
     """Project folder -> the files to check, from the fetched corpus (see corpus.py)."""
-    sys.path.insert(0, str(HERE))
-    import corpus  # noqa: E402  (benchmarks/corpus.py, fetched on first use)
-
     roots = corpus.ensure_corpus(quiet=False)
     chosen = {}
     for root in roots:
@@ -305,6 +305,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("-j", "--jobs", type=int, default=2, help="nnlint processes at a time (default 2)")
     args = parser.parse_args(argv)
 
+    if args.src is not None and not (args.src / "nnlint" / "cli.py").is_file():
+        print(f"recall.py: --src {args.src}: no nnlint package there (want DIR/nnlint/cli.py)", file=sys.stderr)
+        return 2
     checker = Checker.from_args(args.nnlint, args.src)
     try:
         projects = load_corpus()
@@ -322,9 +325,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     print(f"measured: {checker.describe()}")
     summary = report(outcomes)
-    result: Dict[str, object] = {"nnlint": checker.describe(), "summary": summary, "projects": [_outcome_json(o) for o in outcomes]}
+    result: Dict[str, object] = {"nnlint": checker.describe(), "summary": summary,
+                                 "projects": [_outcome_json(o) for o in outcomes]}
     if args.real:
-        result["real"] = report_real(checker, args.real_all, args.real_out, args.jobs)
+        try:
+            result["real"] = report_real(checker, args.real_all, args.real_out, args.jobs)
+        except RuntimeError as exc:  # corpus.py could not fetch the corpus
+            print(f"recall.py: real corpus: {exc}", file=sys.stderr)
+            return 2
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return 0
