@@ -14,19 +14,21 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
+from nnlint.limits import FileTooSlow, time_limit
 from nnlint.trace import checks, ranges, summary
 from nnlint.trace.capture import capture
 from nnlint.trace.errors import TraceUsageError
 from nnlint.trace.facts import Context, analyse
 from nnlint.trace.findings import to_diagnostics
 from nnlint.trace.frames import Location
-from nnlint.trace.loader import build
+from nnlint.trace.loader import build, user_error, user_line
 from nnlint.trace.primes import Assignment, choose_assignments
 from nnlint.trace.report import CaptureInfo, TraceReport
 from nnlint.trace.source import definition
 from nnlint.trace.spec import (
     InputSpec,
     batch_symbol,
+    check_size,
     fixed_sizes,
     free_symbols,
     parse_dtype,
@@ -77,6 +79,7 @@ def model_sizes(model: nn.Module) -> set[int]:
 def _tensor(item: InputSpec | torch.Tensor, primes: Assignment, default_dtype: str) -> torch.Tensor:
     if isinstance(item, torch.Tensor):
         return torch.empty(item.shape, dtype=item.dtype, device="meta")
+    check_size(item, primes.primes)
     shape = [dim.size if dim.size is not None else primes.primes[dim.name] for dim in item.dims]  # type: ignore[index]
     return torch.empty(shape, dtype=getattr(torch, item.dtype or default_dtype), device="meta")
 
@@ -90,6 +93,7 @@ def trace(
     ignore: Collection[str] = (),
     depth: int = 2,
     origin: Location | None = None,
+    timeout: float | None = None,
 ) -> TraceReport:
     """Trace a model on the meta device and check it.
 
@@ -99,7 +103,36 @@ def trace(
     ``"B,T:long"``), a list of specs (one per positional input of
     ``forward``), or example tensors (only their shapes and dtypes are used).
     Raises ``TraceUsageError`` with a one-line reason when it cannot trace.
+
+    The model's code runs in the caller's process (it may be a live object).
+    ``sys.exit`` in it is a ``TraceUsageError`` that says where; ``timeout``
+    seconds (default: none) stop a hang in Python code with SIGALRM, in the main
+    thread only (elsewhere it is not enforced), and cannot interrupt a call that
+    blocks in C. ``nnlint trace`` runs the model in a child process that it kills
+    at ``--timeout`` whatever it is doing.
     """
+    name = getattr(model_or_factory, "__name__", type(model_or_factory).__name__)
+    try:
+        with time_limit(timeout):
+            return _trace(model_or_factory, inputs, dtype, kwargs, ignore, depth, origin)
+    except FileTooSlow as error:
+        where = user_line(error)
+        raise TraceUsageError(
+            f"tracing {name} timed out after {timeout:g} s" + (f" at {where}" if where else "") + " (pass a larger timeout)"
+        ) from None
+    except SystemExit as error:
+        raise user_error(f"tracing {name} failed", error) from error
+
+
+def _trace(
+    model_or_factory: Any,
+    inputs: Inputs,
+    dtype: str,
+    kwargs: Mapping[str, Any] | None,
+    ignore: Collection[str],
+    depth: int,
+    origin: Location | None,
+) -> TraceReport:
     started = time.perf_counter()
     items = _specs(inputs)
     default_dtype = parse_dtype(dtype)

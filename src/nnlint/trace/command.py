@@ -1,9 +1,11 @@
 """``nnlint trace``: the command line of the model tracer.
 
-Registered by ``nnlint.cli`` through ``add_parser``. Nothing here imports torch
-at module level: the spec and ``--kwargs`` are validated first, so a typo is
-reported instantly, and a missing torch is one line that says how to install it.
-Exit status: 0 no findings, 1 findings, 2 usage error or untraceable model.
+Registered by ``nnlint.cli`` through ``add_parser``. Nothing here imports torch:
+the spec and ``--kwargs`` are validated first, so a typo is reported instantly,
+and a missing torch is one line that says how to install it. The model's code
+runs in a child process (``nnlint.trace.isolation``) stopped at ``--timeout``.
+Exit status: 0 no findings, 1 findings, 2 usage error or untraceable model
+(including model code that hangs, exits or crashes).
 """
 
 from __future__ import annotations
@@ -11,11 +13,16 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
+from nnlint.doctor.command import positive_float
 from nnlint.trace.errors import TraceUsageError, describe_exception
 from nnlint.trace.spec import DTYPES, parse_dtype, parse_inputs
+
+if TYPE_CHECKING:
+    from nnlint.trace.report import CaptureInfo, SummaryRow
 
 GRAPH_FORMATS = (".graphml", ".dot", ".gv", ".json", ".html", ".htm")  # as in nnlint.trace.export, without networkx
 
@@ -52,6 +59,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("--ignore", default="", metavar="CODES", help="comma-separated codes not to report, e.g. NT106")
     parser.add_argument("--depth", type=int, default=2, metavar="N", help="module depth of the summary table (default 2)")
     parser.add_argument("--no-summary", action="store_true", help="do not print the summary table")
+    parser.add_argument("--timeout", type=positive_float, default=300.0, metavar="SECONDS",
+                        help="seconds the model's code may run (import, build, trace) before it is stopped (default 300)")
     parser.set_defaults(handler=run)
 
 
@@ -78,22 +87,18 @@ def _sources(paths: set[str]) -> dict[str, str]:
     return found
 
 
-def _print_full(report: Any, args: argparse.Namespace, out: TextIO) -> None:
+def _print_full(capture: CaptureInfo, rows: list[SummaryRow], args: argparse.Namespace, out: TextIO) -> None:
     from nnlint.trace import summary
 
-    if not args.no_summary and report.rows:
-        summary.render(report.rows, out)
+    if not args.no_summary and rows:
+        summary.render(rows, out)
         out.write("\n")
-    out.writelines(line + "\n" for line in report.capture.lines())
+    out.writelines(line + "\n" for line in capture.lines())
 
 
 def _missing_dependency() -> str:
-    """"torch" or "networkx" when the ``trace`` extra is not installed, else ""."""
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        return "torch"
-    return "" if importlib.util.find_spec("networkx") else "networkx"
+    """"torch" or "networkx" when the ``trace`` extra is not installed, else "" (found, not imported: the child imports them)."""
+    return next((name for name in ("torch", "networkx") if importlib.util.find_spec(name) is None), "")
 
 
 def _check_graph_paths(paths: list[str]) -> None:
@@ -102,12 +107,18 @@ def _check_graph_paths(paths: list[str]) -> None:
             raise TraceUsageError(f"--graph {path}: unknown format (use {', '.join(GRAPH_FORMATS)})")
 
 
+def _request(args: argparse.Namespace, kwargs: dict[str, Any], ignore: set[str]) -> dict[str, Any]:
+    """What the child traces, as JSON; paths absolute, in case the model's code changes directory."""
+    return {"target": args.target, "inputs": list(args.input), "dtype": args.dtype, "kwargs": kwargs,
+            "ignore": sorted(ignore), "depth": args.depth, "graphs": [os.path.abspath(path) for path in args.graph]}
+
+
 def run(args: argparse.Namespace) -> int:
     """Trace ``args.target`` and report; returns the exit status."""
     out, err = sys.stdout, sys.stderr
     try:
-        specs = parse_inputs(args.input)
-        dtype = parse_dtype(args.dtype)
+        parse_inputs(args.input)
+        parse_dtype(args.dtype)
         kwargs = _kwargs(args.kwargs)
         ignore = {code.strip().upper() for code in args.ignore.split(",") if code.strip()}
         _check_graph_paths(args.graph)
@@ -115,18 +126,9 @@ def run(args: argparse.Namespace) -> int:
         if missing:
             err.write(f"nnlint trace: needs {missing}: pip install 'nnlint[trace]'\n")
             return 2
-        from nnlint.trace.api import trace
-        from nnlint.trace.loader import load_target
-        from nnlint.trace.source import definition
+        from nnlint.trace.isolation import run_isolated
 
-        target = load_target(args.target)
-        report = trace(target, specs, dtype=dtype, kwargs=kwargs, ignore=ignore, depth=args.depth,
-                       origin=definition(target))
-        if args.graph:  # networkx is imported only when a graph file is wanted
-            from nnlint.trace.export import write_graph
-
-            for path in args.graph:
-                write_graph(report.graph, path, title=args.target)
+        diagnostics, capture, rows = run_isolated(_request(args, kwargs, ignore), args.timeout)
     except TraceUsageError as error:
         err.write(f"nnlint trace: {error}\n")
         return 2
@@ -136,6 +138,6 @@ def run(args: argparse.Namespace) -> int:
     from nnlint.reporters import write_report
 
     if args.format == "full":
-        _print_full(report, args, out)
-    write_report(report.diagnostics, args.format, out, sources=_sources({d.path for d in report.diagnostics}))
-    return 1 if report.diagnostics else 0
+        _print_full(capture, rows, args, out)
+    write_report(diagnostics, args.format, out, sources=_sources({d.path for d in diagnostics}))
+    return 1 if diagnostics else 0

@@ -17,7 +17,14 @@ class TraceUsageError(Exception):
 
 
 def describe_exception(error: BaseException, limit: int = 200) -> str:
-    """``Type: first line of the message``, cut to ``limit`` characters: how the tracer quotes errors."""
+    """``Type: first line of the message``, cut to ``limit`` characters: how the tracer quotes errors.
+
+    ``SystemExit`` reads as the call that raised it: "SystemExit: 7" hides that
+    the model's code tried to end the process (which would pass an untraced model).
+    """
+    if isinstance(error, SystemExit):
+        code = "" if error.code is None else repr(error.code)
+        return f"the model's code called sys.exit({code})"
     text = str(error).strip().splitlines()
     first = text[0].strip() if text else ""
     summary = f"{type(error).__name__}: {first}" if first else type(error).__name__

@@ -3,7 +3,9 @@
 The user's module is imported (its directory first on ``sys.path``, so sibling
 imports work) and the class or factory is called under ``torch.device("meta")``:
 parameters get shapes but no memory, so a 7-billion-parameter model costs
-nothing. Weight initialisation is skipped on meta tensors (there is nothing to
+nothing. ``torch.device("meta")`` only sets a default, so an explicit
+``device="cpu"`` (or ``"cuda"``) is rewritten to meta too: a 40 GB buffer stays
+a shape. Weight initialisation is skipped on meta tensors (there is nothing to
 initialise, and some initialisers, like ``orthogonal_``, cannot run on meta).
 A model that already exists (the Python API) is copied to meta the same way,
 without touching the user's object.
@@ -38,25 +40,32 @@ _INITIALISERS = frozenset({
 })
 
 
-class SkipInitOnMeta(TorchFunctionMode):
-    """Makes random initialisers no-ops on meta tensors (a hook, not a patch of torch)."""
+class StayOnMeta(TorchFunctionMode):
+    """Keeps the build on meta: ``device=`` of any call becomes meta, initialisers are no-ops there.
+
+    A hook, not a patch of torch: ``torch.device("meta")`` is itself such a mode,
+    but it yields to an explicit device, which would allocate for real.
+    """
 
     def __torch_function__(self, func: Callable[..., Any], types: Any, args: Sequence[Any] = (), kwargs: Mapping[str, Any] | None = None) -> Any:
-        kwargs = kwargs or {}
+        kwargs = dict(kwargs or {})
+        if kwargs.get("device") is not None:
+            kwargs["device"] = "meta"
         target = args[0] if args else kwargs.get("tensor")
         if getattr(func, "__name__", "") in _INITIALISERS and isinstance(target, torch.Tensor) and target.is_meta:
             return target
         return func(*args, **kwargs)
 
 
-def _user_line(error: BaseException) -> str:
+def user_line(error: BaseException) -> str:
     """``model.py:12`` for the innermost frame of user code in a traceback."""
     frames = [f for f in traceback.extract_tb(error.__traceback__) if not is_library(f.filename)]
     return describe((os.path.abspath(frames[-1].filename), frames[-1].lineno or 0)) if frames else ""
 
 
-def _user_error(what: str, error: BaseException) -> TraceUsageError:
-    where = _user_line(error)
+def user_error(what: str, error: BaseException) -> TraceUsageError:
+    """``what: Type: message (model.py:12)``: a failure of the user's code, and where it happened."""
+    where = user_line(error)
     return TraceUsageError(f"{what}: {describe_exception(error)}" + (f" ({where})" if where else ""))
 
 
@@ -78,7 +87,7 @@ def _import_file(path: str) -> ModuleType:
         spec.loader.exec_module(module)
     except (Exception, SystemExit) as error:
         sys.modules.pop(name, None)
-        raise _user_error(f"importing {path} failed", error) from error
+        raise user_error(f"importing {path} failed", error) from error
     return module
 
 
@@ -90,9 +99,9 @@ def _import_name(name: str) -> ModuleType:
     except ModuleNotFoundError as error:
         if error.name and name.startswith(error.name):
             raise TraceUsageError(f"no module named {name!r} (give a file path like model.py:Net or an importable module)") from error
-        raise _user_error(f"importing {name} failed", error) from error
+        raise user_error(f"importing {name} failed", error) from error
     except (Exception, SystemExit) as error:
-        raise _user_error(f"importing {name} failed", error) from error
+        raise user_error(f"importing {name} failed", error) from error
 
 
 def _modules_defined_in(module: ModuleType) -> list[str]:
@@ -135,12 +144,12 @@ def build(obj: Any, kwargs: Mapping[str, Any] | None = None, name: str = "the mo
     if isinstance(obj, type) and not issubclass(obj, nn.Module):
         raise TraceUsageError(f"{name} is a class but not an nn.Module subclass")
     try:
-        with torch.device("meta"), SkipInitOnMeta():
+        with torch.device("meta"), StayOnMeta():
             model = obj(**dict(kwargs or {}))
     except TypeError as error:
-        raise _user_error(f"building {name} failed (check --kwargs)", error) from error
+        raise user_error(f"building {name} failed (check --kwargs)", error) from error
     except (Exception, SystemExit) as error:
-        raise _user_error(f"building {name} failed", error) from error
+        raise user_error(f"building {name} failed", error) from error
     if not isinstance(model, nn.Module):
         raise TraceUsageError(f"{name} returned a {type(model).__name__}, not an nn.Module")
     return to_meta(model)
