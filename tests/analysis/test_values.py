@@ -257,3 +257,26 @@ def test_a_list_grown_in_a_loop_stays_a_plain_list() -> None:
         print(layers)  # <-
     """, "layers")
     assert isinstance(value, Sequence) and not value.complete
+
+
+# --- names by string -------------------------------------------------------------------------------
+
+
+def test_registries_getattr_and_module_dict() -> None:
+    from nnlint.analysis.values import Choice, ClassRef
+
+    source = """
+        import torch.nn as nn
+        import torchvision.models as models
+        LOSSES = {"nll": nn.NLLLoss, "ce": nn.CrossEntropyLoss}
+        by_default = LOSSES[args_loss]()
+        named = getattr(nn, "MSELoss")()
+        model = models.__dict__["resnet18"]()
+        print(model)  # <-
+    """
+    picked = value_at(source, "by_default")
+    assert isinstance(picked, Choice) and {_qualname(o) for o in picked.options} == {"torch.nn.NLLLoss", "torch.nn.CrossEntropyLoss"}
+    assert _qualname(value_at(source, "named")) == "torch.nn.MSELoss"
+    assert _qualname(value_at(source, "model")) == "torchvision.models.resnet18"
+    assert value_at(source, 'LOSSES["nll"]') == ClassRef("torch.nn.NLLLoss")
+    assert value_at(source, "getattr(nn, loss_name)") is UNKNOWN

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import libcst as cst
 
-from nnlint.analysis.values import UNKNOWN, Arguments, Constant, Instance, Mapping, Sequence, Value, join
+from nnlint.analysis.values import UNKNOWN, Arguments, Choice, ClassRef, Constant, Instance, Mapping, Sequence, Value, join
 
 NAMESPACE = "argparse.Namespace"
 
@@ -90,6 +90,9 @@ def _dict(node: cst.Dict, evaluate: Evaluate) -> Value:
 def subscript(container: Value, key: Value) -> Value:
     """``container[key]`` with a constant key; UNKNOWN otherwise (a missing key raises: nothing is known)."""
     if not isinstance(key, Constant):
+        if isinstance(container, Mapping) and container.complete and container.entries:  # a registry: any of its entries
+            options = tuple(value for _, value in container.entries)
+            return UNKNOWN if any(option is UNKNOWN for option in options) else Choice(options)
         return UNKNOWN
     if isinstance(container, Mapping):
         found = container.get(key.value)
@@ -147,7 +150,8 @@ def call_arguments(node: cst.Call, evaluate: Evaluate) -> Arguments:
     return Arguments(tuple(positional), keywords, exact)
 
 
-def builtin_call(name: str, node: cst.Call, evaluate: Evaluate, member: Callable[[Value, str], Value]) -> Value | None:
+def builtin_call(name: str, node: cst.Call, evaluate: Evaluate, member: Callable[[Value, str], Value],
+                 qualify: Callable[[cst.BaseExpression], str | None]) -> Value | None:
     """``dict(...)``, ``vars(namespace)``, ``getattr(obj, "name")``; None for other names."""
     if name == "dict":
         arguments = call_arguments(node, evaluate)
@@ -161,6 +165,26 @@ def builtin_call(name: str, node: cst.Call, evaluate: Evaluate, member: Callable
     if name == "getattr" and len(node.args) == 2:
         attribute = evaluate(node.args[1].value)
         if isinstance(attribute, Constant) and isinstance(attribute.value, str):
-            return member(evaluate(node.args[0].value), attribute.value)
+            library = qualify(node.args[0].value)  # getattr(nn, "NLLLoss")
+            return reference(f"{library}.{attribute.value}") or UNKNOWN if library else member(evaluate(node.args[0].value), attribute.value)
         return UNKNOWN
     return None
+
+
+def reference(qualname: str | None) -> Value | None:
+    """A class or model factory named by ``qualname`` (``torch.nn.NLLLoss``, ``torchvision.models.resnet18``); None for other names."""
+    if qualname is None:
+        return None
+    last = qualname.rsplit(".", 1)[-1]
+    return ClassRef(qualname) if last[:1].isupper() or qualname.startswith("torchvision.models.") else None
+
+
+def module_dict_entry(node: cst.Subscript, key: Value, qualify: Callable[[cst.BaseExpression], str | None]) -> Value | None:
+    """``models.__dict__["resnet18"]``: the name in that library; None when ``node`` is no such subscript."""
+    owner = node.value
+    if not (isinstance(owner, cst.Attribute) and owner.attr.value == "__dict__"):
+        return None
+    library = qualify(owner.value)
+    if library is None or not (isinstance(key, Constant) and isinstance(key.value, str)):
+        return UNKNOWN if library is not None else None
+    return reference(f"{library}.{key.value}") or UNKNOWN

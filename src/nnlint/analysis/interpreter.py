@@ -22,7 +22,17 @@ from functools import cached_property
 import libcst as cst
 
 from nnlint.analysis import config, syntax
-from nnlint.analysis.containers import builtin_call, call_arguments, literal, mapping_method, named_constant, subscript, unpack
+from nnlint.analysis.containers import (
+    builtin_call,
+    call_arguments,
+    literal,
+    mapping_method,
+    module_dict_entry,
+    named_constant,
+    reference,
+    subscript,
+    unpack,
+)
 from nnlint.analysis.env import Env
 from nnlint.analysis.objects import base_method, bind_parameters, find_method, is_record_class, joined_arguments, record_fields
 from nnlint.analysis.project import ClassInfo, FunctionInfo, ModuleInfo
@@ -42,6 +52,8 @@ from nnlint.analysis.torch_api import (
 from nnlint.analysis.values import (
     UNKNOWN,
     Arguments,
+    Choice,
+    ClassRef,
     Constant,
     FunctionRef,
     Instance,
@@ -74,7 +86,7 @@ class Interpreter:
     def __init__(self, module: ModuleInfo) -> None:
         self.module = module
         self.module_env = Env()  # globals as the module-level walk has them so far
-        self._instances: dict[int, Instance] = {}
+        self._instances: dict[object, Instance] = {}
         self._snapshots: dict[int, Env] = {}
         self._walked: set[int] = set()
         self._in_progress: set[int] = set()
@@ -318,7 +330,7 @@ class Interpreter:
         """The value of ``node``; calls may change ``env.modes`` (``model.eval()``)."""
         if isinstance(node, cst.Name):
             found = env.names.get(node.value, self.module_env.names.get(node.value))
-            return found if found is not None else named_constant(node.value) or UNKNOWN
+            return found if found is not None else named_constant(node.value) or reference(self.module.qualify(node)) or UNKNOWN
         if isinstance(node, cst.Attribute):
             return self._attribute(node, env)
         if isinstance(node, cst.Call):
@@ -331,12 +343,16 @@ class Interpreter:
             self._bind(node.target, value, env)
             return value
         if isinstance(node, cst.Subscript):
-            return subscript(self.evaluate(node.value, env), self._index(node, env))
+            key = self._index(node, env)
+            entry = module_dict_entry(node, key, self.module.qualify)
+            return entry if entry is not None else subscript(self.evaluate(node.value, env), key)
         found = literal(node, lambda inner: self.evaluate(inner, env))
         return UNKNOWN if found is None else found
 
     def _attribute(self, node: cst.Attribute, env: Env) -> Value:
         owner = self.evaluate(node.value, env) if not isinstance(node.value, cst.Call) else UNKNOWN
+        if owner is UNKNOWN and (named := reference(self.module.qualify(node))) is not None:
+            return named
         return self.member(owner, node.attr.value, env)
 
     def member(self, owner: Value, name: str, env: Env) -> Value:
@@ -380,7 +396,7 @@ class Interpreter:
         if qualname is not None:
             return self._qualified_call(qualname, node, env)
         if isinstance(node.func, cst.Name) and node.func.value not in env.names and node.func.value not in self.module_env.names:
-            builtin = builtin_call(node.func.value, node, lambda inner: self.evaluate(inner, env), lambda owner, name: self.member(owner, name, env))
+            builtin = builtin_call(node.func.value, node, lambda inner: self.evaluate(inner, env), lambda owner, name: self.member(owner, name, env), self.module.qualify)
             if builtin is not None:
                 return builtin
         if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Call) and syntax.dotted_name(node.func.value.func) == "super":
@@ -391,11 +407,19 @@ class Interpreter:
                 return self.output_of(submodule)
             receiver = self.evaluate(node.func.value, env)
             return self._method_call(receiver, node.func.attr.value, node, env)
-        callee = self.evaluate(node.func, env)
+        return self._call_value(self.evaluate(node.func, env), node, env)
+
+    def _call_value(self, callee: Value, node: cst.Call, env: Env) -> Value:
+        """Calling a value: a module object, a project function, a named class, each option of a registry."""
         if isinstance(callee, Instance):
             return self.output_of(callee)
         if isinstance(callee, FunctionRef):
             return self._enter(callee.info, node, env)
+        if isinstance(callee, ClassRef):
+            return self._qualified_call(callee.qualname, node, env)
+        if isinstance(callee, Choice):
+            results = tuple(self._call_value(option, node, env) for option in callee.options)
+            return UNKNOWN if any(result is UNKNOWN for result in results) else Choice(results)
         return UNKNOWN
 
     def _super_call(self, method: str, node: cst.Call, env: Env) -> Value:
@@ -429,15 +453,16 @@ class Interpreter:
         return instance
 
     def _instance(self, qualname: str, node: cst.Call, cls: ClassInfo | None, env: Env) -> Instance:
-        if id(node) not in self._instances:
+        key = (id(node), qualname)  # one object per call site and class: a registry's call builds one of each option
+        if key not in self._instances:
             layers: tuple[Value, ...] = ()
             if qualname == "torch.nn.Sequential" and not syntax.has_star_args(node):
                 layers = tuple(self.evaluate(arg.value, env.copy()) for arg in node.args)
             elif qualname == "torch.nn.ModuleList" and isinstance(items := syntax.argument(node, 0, "modules"), (cst.List, cst.Tuple)):
                 layers = tuple(self.evaluate(element.value, env.copy()) for element in items.elements)
             arguments = call_arguments(node, lambda inner: self.evaluate(inner, env.copy()))
-            self._instances[id(node)] = Instance(qualname, node, self.module.key, cls, layers, arguments)
-        return self._instances[id(node)]
+            self._instances[key] = Instance(qualname, node, self.module.key, cls, layers, arguments)
+        return self._instances[key]
 
     def _method_call(self, receiver: Value, method: str, node: cst.Call, env: Env) -> Value:
         if isinstance(receiver, Instance):

@@ -114,6 +114,26 @@ class Mapping:
 
 
 @dataclass(frozen=True)
+class ClassRef:
+    """A class (or model factory) named but not called: ``nn.NLLLoss`` in ``LOSSES = {"nll": nn.NLLLoss}``."""
+
+    qualname: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One of several known values: a registry entry picked by a key whose value is not known.
+    Rules judge every option: they report when all of them are wrong."""
+
+    options: tuple["Value", ...]
+
+
+def candidates(value: "Value") -> tuple["Value", ...]:
+    """The values ``value`` may be: the options of a choice, else itself."""
+    return value.options if isinstance(value, Choice) else (value,)
+
+
+@dataclass(frozen=True)
 class Arguments:
     """What a call was given, evaluated: positional values and keywords (``**kwargs`` expanded where known)."""
 
@@ -133,7 +153,7 @@ class Arguments:
         return None
 
 
-Value = Union[Tensor, Instance, FunctionRef, Constant, Sequence, Mapping, _Unknown]
+Value = Union[Tensor, Instance, FunctionRef, Constant, Sequence, Mapping, ClassRef, Choice, _Unknown]
 
 
 def join(left: Value, right: Value) -> Value:

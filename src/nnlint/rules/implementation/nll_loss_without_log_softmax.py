@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.analysis import syntax
-from nnlint.analysis.values import Instance, Kind, Tensor
+from nnlint.analysis.values import Instance, Kind, Tensor, candidates
 from nnlint.diagnostic import Applicability, Severity
 from nnlint.rule import Invalid, PendingFix, Rule, Valid
 
@@ -20,7 +20,9 @@ class NLLLossWithoutLogSoftmax(Rule):
     made — through assignments, helper functions, `nn.Sequential` and the
     `forward()` of your own modules, in this file or the project's other files —
     and reports when it is the raw output of a `Linear`/`Conv` layer (logits) or
-    a `softmax` (probabilities).
+    a `softmax` (probabilities). A loss picked from a registry
+    (`LOSSES[cfg["loss"]]()`, `getattr(nn, name)()`) counts when every entry it
+    may be is an `NLLLoss`; a key from configuration is read at its default.
 
     ## Why is this bad?
     `NLLLoss` only picks `-input[target]`: it expects **log-probabilities**. Fed
@@ -100,6 +102,15 @@ class NLLLossWithoutLogSoftmax(Rule):
             probs = torch.softmax(nn.Linear(8, 2)(x), dim=1)
             loss = nn.NLLLoss()(torch.log(probs + 1e-8), y)
         """, why="the log of probabilities is a log-probability"),
+        Valid("""
+            import torch.nn as nn
+            LOSSES = {"nll": nn.NLLLoss, "ce": nn.CrossEntropyLoss}
+            def build(name):
+                return LOSSES[name]()
+            net = nn.Sequential(nn.Linear(20, 10))
+            criterion = build(loss_name)
+            loss = criterion(net(x), y)
+        """, why="the key is not known and only some entries of the registry are NLLLoss: CrossEntropyLoss takes logits"),
     ]
     invalid = [
         Invalid("""
@@ -158,6 +169,20 @@ class NLLLossWithoutLogSoftmax(Rule):
             out = scores(x).view(-1, 5)
             loss = F.cross_entropy(out, y)
         """),
+        Invalid("""
+            import torch.nn as nn
+            LOSSES = {"nll": nn.NLLLoss, "ce": nn.CrossEntropyLoss}
+            cfg = {"loss": "nll", "lr": 0.01}
+            net = nn.Sequential(nn.Linear(20, 10))
+            criterion = LOSSES[cfg["loss"]]()
+            loss = criterion(net(x), y)
+        """, line=6),
+        Invalid("""
+            import torch.nn as nn
+            net = nn.Sequential(nn.Linear(20, 10))
+            criterion = getattr(nn, "NLLLoss")()
+            loss = criterion(net(x), y)
+        """, line=4),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -175,10 +200,12 @@ class NLLLossWithoutLogSoftmax(Rule):
         """``_NLL_FUNCTION`` for ``F.nll_loss(...)``; the constructor call for a call of an NLLLoss object."""
         if self.context.qualify(node.func) == _NLL_FUNCTION:
             return _NLL_FUNCTION
-        callee = self.context.value(node.func)
-        if isinstance(callee, Instance) and callee.qualname == _NLL_CLASS and callee.call is not None:
-            return callee.call if callee.module_key == self.context.info.key else _NLL_CLASS
-        return None
+        options = candidates(self.context.value(node.func))  # a registry entry: judged on every loss it may be
+        if not all(isinstance(option, Instance) and option.qualname == _NLL_CLASS and option.call is not None for option in options):
+            return None
+        callee = options[0]
+        assert isinstance(callee, Instance) and callee.call is not None
+        return callee.call if len(options) == 1 and callee.module_key == self.context.info.key else _NLL_CLASS
 
     def _fix(self, node: cst.Call, loss: str | cst.Call, argument: cst.BaseExpression | None, value: Tensor) -> PendingFix | None:
         if value.kind is Kind.LOGITS:
