@@ -37,7 +37,8 @@ ALL = Settings(select=("ALL",))
 SHOWN_AS = "fuzz.py"
 
 #: One-line errors that say "not checked" for a legitimate reason (not a bug in nnlint).
-NOT_CHECKED = (f"{SHOWN_AS}: too deeply nested to check; not checked", f"{SHOWN_AS}: cannot parse (")
+NOT_CHECKED = (f"{SHOWN_AS}: too deeply nested to check; not checked", f"{SHOWN_AS}: cannot parse (",
+               f"{SHOWN_AS}: could not be checked: LibCST, the parser nnlint uses, rejects this valid Python (")
 
 #: Python's own line breaks (what LibCST and the Diagnostic positions count); ``str.splitlines``
 #: also breaks at form feeds, \x85 and U+2028, so it must not be used to place an edit.
