@@ -280,3 +280,17 @@ def test_registries_getattr_and_module_dict() -> None:
     assert _qualname(value_at(source, "model")) == "torchvision.models.resnet18"
     assert value_at(source, 'LOSSES["nll"]') == ClassRef("torch.nn.NLLLoss")
     assert value_at(source, "getattr(nn, loss_name)") is UNKNOWN
+
+
+def test_what_init_builds_is_known_even_when_the_class_is_constructed_elsewhere() -> None:
+    value = value_at("""
+        from torch.utils.data import DataLoader
+        class Trainer:
+            def __init__(self, model, train_set, batch_size=64):
+                self.model = model
+                self.train_loader = DataLoader(train_set, batch_size=batch_size, num_workers=2)
+            def run_epoch(self):
+                print(self)  # <-
+    """, "self.train_loader")
+    assert isinstance(value, Instance) and value.arguments.get(2, "shuffle") is None
+    assert value.arguments.get(3, "num_workers") == Constant(2)

@@ -143,7 +143,7 @@ class Arguments:
 
     def get(self, position: int | None, name: str) -> "Value | None":
         """The argument for a parameter, by position or keyword; None when it is known not to be passed."""
-        if position is not None and self.exact and position < len(self.positional):
+        if position is not None and position < len(self.positional):  # the positions before an unknown *args are known
             return self.positional[position]
         found = self.keywords.get(name)
         if found is not None:
