@@ -210,6 +210,18 @@ def test_without_the_right_to_give_the_file_away_it_is_rewritten_in_place(work: 
     assert leftovers(work) == []
 
 
+def test_extended_attributes_are_kept(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = work / "a.py"
+    path.write_text(BUGGY, encoding="utf-8")
+    try:
+        os.setxattr(path, "user.origin", b"kept")
+    except (AttributeError, OSError):
+        pytest.skip("no user extended attributes on this filesystem")
+    assert nnlint(capsys, "a.py")[0] == 0
+    assert (path.read_text(encoding="utf-8"), os.getxattr(path, "user.origin")) == (BUGGY_FIXED, b"kept")
+    assert leftovers(work) == []
+
+
 def test_hard_links_stay_linked(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = work / "a.py"
     path.write_text(BUGGY, encoding="utf-8")

@@ -11,7 +11,8 @@
 - A rename would cut a file's other hard links, and without root the temporary file cannot
   take someone else's owner or group, nor every extended attribute (ACLs, labels). Such a
   file is rewritten in place instead: copied to a backup beside it first, the backup put
-  back if the write fails and removed once the new text is written.
+  back if the write fails and removed once the new text is written. (POSIX has no atomic
+  way to change a file's content in place; a crash half-way leaves the backup, whole.)
 - A file with no write permission bit is refused: read-only is the user's "do not touch"
   (the rename would replace it anyway, and root could even open it for writing).
 """
