@@ -19,8 +19,9 @@ tuned to.
     python benchmarks/recall.py --real             # also every finding on real code
 
 A label is *hit* when a finding of its code in its file starts on its line, or covers
-it; *elsewhere* when the only findings of its code in that project are on other lines
-(listed: the rule saw something, not where the fix goes); otherwise *missed*. Every
+it; *elsewhere* when a finding of its code that no other label took is on another line
+of the project (the nearest one is paired with it, and listed: the rule saw something,
+not where the fix goes); otherwise *missed*. Every
 finding in a ``fixed/`` twin is a false alarm; findings in ``buggy/`` that match no
 label are listed for a person to judge. Recall is measured here, never asserted.
 
@@ -73,7 +74,7 @@ class Outcome:
     project: Project
     labels: List[Label]
     hits: List[Label] = field(default_factory=list)
-    elsewhere: List[Tuple[Label, List[Finding]]] = field(default_factory=list)
+    elsewhere: List[Tuple[Label, Finding]] = field(default_factory=list)
     missed: List[Label] = field(default_factory=list)
     unlabelled: List[Finding] = field(default_factory=list)
     false_alarms: List[Finding] = field(default_factory=list)
@@ -148,16 +149,23 @@ def match(project: Project, labels: List[Label], buggy: List[Finding], fixed: Li
         if exact:
             outcome.hits.append(label)
             used.update(exact)
-    for label in labels:
-        if label in outcome.hits:
-            continue
-        others = [f for f in buggy if f.code == label.code and f not in used]
-        if others:
-            outcome.elsewhere.append((label, others))
+    # Each label without a hit is paired with the nearest finding of its code that no
+    # other label took, nearest pairs first: one finding never counts for two labels.
+    unhit = [label for label in labels if label not in outcome.hits]
+    spare = [f for f in buggy if f not in used]
+    pairs = sorted((lb.file != f.file, abs(lb.line - f.line), i, j)
+                   for i, lb in enumerate(unhit) for j, f in enumerate(spare) if lb.code == f.code)
+    paired: Dict[int, int] = {}
+    for _, _, i, j in pairs:
+        if i not in paired and j not in set(paired.values()):
+            paired[i] = j
+    for i, label in enumerate(unhit):
+        if i in paired:
+            outcome.elsewhere.append((label, spare[paired[i]]))
         else:
             outcome.missed.append(label)
-    placed_elsewhere = {f for _, found in outcome.elsewhere for f in found}
-    outcome.unlabelled = [f for f in buggy if f not in used and f not in placed_elsewhere]
+    taken = {spare[j] for j in paired.values()}
+    outcome.unlabelled = [f for f in spare if f not in taken]
     return outcome
 
 
@@ -174,7 +182,7 @@ def measure(project: Project, checker: Checker, only: Optional[str]) -> Outcome:
             return only in label.constructs
         outcome.labels = [lb for lb in outcome.labels if keep(lb)]
         outcome.hits = [lb for lb in outcome.hits if keep(lb)]
-        outcome.elsewhere = [(lb, fs) for lb, fs in outcome.elsewhere if keep(lb)]
+        outcome.elsewhere = [(lb, f) for lb, f in outcome.elsewhere if keep(lb)]
         outcome.missed = [lb for lb in outcome.missed if keep(lb)]
     return outcome
 
@@ -222,9 +230,8 @@ def report(outcomes: List[Outcome]) -> Dict[str, object]:
             [f"{o.project.name}/buggy/{lb.file}:{lb.line} {lb.code} [{','.join(lb.constructs)}]"
              for o in outcomes for lb in o.missed])
     listing("elsewhere (the code was reported, on another line)",
-            [f"{o.project.name}/buggy/{lb.file}:{lb.line} {lb.code} -> "
-             + ", ".join(f"{f.file}:{f.line}" for f in found)
-             for o in outcomes for lb, found in o.elsewhere])
+            [f"{o.project.name}/buggy/{lb.file}:{lb.line} {lb.code} -> {f.file}:{f.line}"
+             for o in outcomes for lb, f in o.elsewhere])
     listing("false alarms on fixed twins",
             [f"{o.project.name}/fixed/{f.file}:{f.line} {f.code} {f.message}" for o in outcomes for f in o.false_alarms])
     listing("unlabelled findings in buggy projects (a person decides)",
@@ -344,7 +351,7 @@ def _outcome_json(outcome: Outcome) -> Dict[str, object]:
         "style": outcome.project.style,
         "labels": [asdict(lb) for lb in outcome.labels],
         "hits": [asdict(lb) for lb in outcome.hits],
-        "elsewhere": [{"label": asdict(lb), "findings": [asdict(f) for f in fs]} for lb, fs in outcome.elsewhere],
+        "elsewhere": [{"label": asdict(lb), "finding": asdict(f)} for lb, f in outcome.elsewhere],
         "missed": [asdict(lb) for lb in outcome.missed],
         "false_alarms": [asdict(f) for f in outcome.false_alarms],
         "unlabelled": [asdict(f) for f in outcome.unlabelled],

@@ -80,7 +80,7 @@ def test_findings_are_sorted_into_hits_elsewhere_missed_and_alarms() -> None:
     alarm = recall.Finding("t.py", 3, 3, "NN101", "on the twin")
     outcome = recall.match(project, [hit, moved, missed], [covering, other_line, wrong_code], [alarm])
     assert outcome.hits == [hit]
-    assert outcome.elsewhere == [(moved, [other_line])]
+    assert outcome.elsewhere == [(moved, other_line)]
     assert outcome.missed == [missed]
     assert outcome.unlabelled == [wrong_code]
     assert outcome.false_alarms == [alarm]
@@ -91,3 +91,14 @@ def test_a_checker_that_prints_no_json_is_one_error_line(tmp_path: Path) -> None
     findings, errors = recall.run_nnlint(checker, tmp_path)
     assert findings == []
     assert errors == [f"{tmp_path}: nnlint exited 3: Traceback: boom"]
+
+
+def test_one_finding_elsewhere_counts_for_one_label_only() -> None:
+    """Two containers labelled NN308, one finding between them: the nearer label takes it."""
+    project = recall_corpus.Project("p", ROOT, "plain-local", "")
+    first = recall_corpus.Label("p", "m.py", 10, "NN308", ("local-variable",))
+    second = recall_corpus.Label("p", "m.py", 15, "NN308", ("list-concat",))
+    between = recall.Finding("m.py", 13, 13, "NN308", "reported at the append")
+    outcome = recall.match(project, [first, second], [between], [])
+    assert outcome.elsewhere == [(second, between)]
+    assert outcome.missed == [first]
