@@ -31,6 +31,7 @@ from pathlib import Path
 import pytest
 
 from nnlint import engine, file_write
+from nnlint.cache import entry_digest
 from nnlint.cli import main
 from nnlint.commands import check_run
 
@@ -393,7 +394,9 @@ def test_ctrl_c_during_a_parallel_run_stops_the_workers_and_leaves_no_partial_ca
     assert workers and not [pid for pid in workers if os.path.exists(f"/proc/{pid}") and _is_running(pid)]
     entries = list((tmp_path / "cache").glob("*.json")) if (tmp_path / "cache").exists() else []
     for entry in entries:
-        json.loads(entry.read_text(encoding="utf-8"))  # every entry whole
+        digest, _, body = entry.read_text(encoding="utf-8").partition("\n")
+        assert digest == entry_digest(entry.name, body)  # every entry whole
+        json.loads(body)
     assert leftovers(tmp_path) == []
 
 

@@ -1,10 +1,17 @@
 """A content-hash cache of per-file results, so an unchanged tree is not parsed again.
 
 An entry is keyed by the file's bytes, its path, the settings, the enabled
-rules and nnlint's own code; it also records the project files the check read
-(``from model import Net``) with their hashes, so changing ``model.py``
-re-checks ``train.py``. Entries are written atomically (temp file + rename):
-parallel workers may race, never corrupt. Errors are never cached.
+rules and nnlint's own code. It also records every import the check looked up
+(``from model import Net``: what it resolved to, or that it did not) and the
+hashes of the files found, so a changed ``model.py``, a ``model.py`` that
+appears, or a ``sub/model.py`` that now shadows ``../model.py`` re-checks
+``train.py``. Entries are written atomically (temp file + rename): parallel
+workers may race, never corrupt. Errors are never cached.
+
+The cache is only a cache: an entry that is unreadable, ill-typed, altered
+(each carries a digest of its contents and its name) or whose positions do not
+fit the file is a miss, never a crash and never a belief. A hit reads JSON and
+stats files; it imports neither LibCST nor any rule.
 """
 
 from __future__ import annotations
@@ -12,16 +19,26 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from nnlint.diagnostic import Applicability, Diagnostic, Edit, Fix, Position, Range, Severity
+from nnlint.resolution import resolve
 
 DEFAULT_DIRECTORY = ".nnlint_cache"
-_FORMAT = 1
+_FORMAT = 2
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # Python's line breaks, as the diagnostics count lines
+
+Lookup = tuple[Path, str, Path | None]  # (importing file, module name, the file it resolved to or None)
+
+
+class InvalidEntry(ValueError):
+    """An entry that is not what ``store`` writes: a miss."""
 
 
 class ResultCache:
@@ -29,26 +46,35 @@ class ResultCache:
         self.directory = directory
         self.settings_key = settings_key
 
-    def load(self, path: str, data: bytes) -> list[Diagnostic] | None:
+    def load(self, path: str, data: bytes, text: str) -> list[Diagnostic] | None:
+        """The findings stored for this file (decoded as ``text``), or None: absent, unreadable, altered or stale."""
         entry_path = self._entry(path, data)
         try:
-            entry = json.loads(entry_path.read_text(encoding="utf-8"))
+            digest, _, body = entry_path.read_text(encoding="utf-8").partition("\n")
         except (OSError, ValueError):
             return None
-        if entry.get("format") != _FORMAT or any(_file_hash(Path(dep)) != digest for dep, digest in entry["dependencies"].items()):
+        if digest != entry_digest(entry_path.name, body):
             return None
-        try:
-            return [_decode(item) for item in entry["diagnostics"]]
-        except (KeyError, TypeError, ValueError):
+        try:  # anything unexpected is a miss: InvalidEntry, JSON too deep to read, a path the system refuses, a symlink loop
+            entry = json.loads(body)
+            diagnostics = _decoded(entry, path, text)
+            current = _still_current(entry)
+        except (ValueError, TypeError, KeyError, IndexError, RecursionError, OSError, RuntimeError):
             return None
+        return diagnostics if current else None
 
-    def store(self, path: str, data: bytes, diagnostics: list[Diagnostic], dependencies: set[Path]) -> None:
+    def store(self, path: str, data: bytes, diagnostics: list[Diagnostic], lookups: Iterable[Lookup]) -> None:
+        imports = sorted(([str(near), name, None if found is None else str(found)] for near, name, found in lookups),
+                         key=lambda lookup: (lookup[0], lookup[1]))
         entry = {
             "format": _FORMAT,
             "path": path,
-            "dependencies": {str(dep): _file_hash(dep) for dep in sorted(dependencies)},
+            "imports": imports,
+            "dependencies": {found: _file_hash(Path(found)) for _, _, found in imports if found is not None},
             "diagnostics": [_encode(d) for d in diagnostics],
         }
+        entry_path = self._entry(path, data)
+        body = json.dumps(entry, sort_keys=True)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             _mark_ignored(self.directory)
@@ -57,8 +83,8 @@ class ResultCache:
             return  # a cache that cannot be written only costs speed
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(entry, stream)
-            os.replace(temporary, self._entry(path, data))
+                stream.write(f"{entry_digest(entry_path.name, body)}\n{body}")
+            os.replace(temporary, entry_path)
         except BaseException as error:  # also Ctrl-C: no half-written temp file is left behind
             try:
                 os.unlink(temporary)
@@ -73,6 +99,11 @@ class ResultCache:
             digest.update(part.encode() + b"\0")
         digest.update(data)
         return self.directory / f"{digest.hexdigest()}.json"
+
+
+def entry_digest(entry_name: str, body: str) -> str:
+    """The digest an entry file starts with: of its name (so an entry copied over another is a miss) and its body."""
+    return hashlib.sha256(entry_name.encode() + b"\0" + body.encode()).hexdigest()
 
 
 def settings_key(settings: object, codes: list[str]) -> str:
@@ -122,20 +153,62 @@ def _encode(d: Diagnostic) -> dict[str, Any]:
     }
 
 
-def _decode(item: dict[str, Any]) -> Diagnostic:
-    fix = item["fix"]
-    return Diagnostic(
-        code=item["code"], name=item["name"], message=item["message"], path=item["path"], range=_range_in(item["range"]),
-        severity=Severity(item["severity"]), checklist=tuple(item["checklist"]), source=item["source"], help=item["help"],
-        notes=tuple(item["notes"]),
-        fix=None if fix is None else Fix(fix["title"], tuple(Edit(_range_in(e["range"]), e["text"]) for e in fix["edits"]),
-                                         Applicability(fix["applicability"])),
-    )
-
-
 def _range_out(r: Range) -> list[int]:
     return [r.start.line, r.start.character, r.end.line, r.end.character]
 
 
-def _range_in(values: list[int]) -> Range:
-    return Range(Position(values[0], values[1]), Position(values[2], values[3]))
+def _still_current(entry: dict[str, Any]) -> bool:
+    """Every import still resolves where it did, and every file it found still has the same bytes."""
+    for lookup in _typed(entry["imports"], list):
+        near, name, found = _typed(lookup, list)
+        now = resolve(_typed(name, str), Path(_typed(near, str)))
+        if (None if now is None else str(now)) != (None if found is None else _typed(found, str)):
+            return False
+    return all(_file_hash(Path(_typed(dependency, str))) == digest for dependency, digest in _typed(entry["dependencies"], dict).items())
+
+
+def _decoded(entry: object, path: str, text: str) -> list[Diagnostic]:
+    """The entry's diagnostics, checked field by field against what ``store`` writes and against the file."""
+    fields: dict[str, Any] = _typed(entry, dict)
+    if fields.get("format") != _FORMAT or fields.get("path") != path:
+        raise InvalidEntry("another format or another file")
+    line_lengths = [len(line) for line in _LINE_BREAK.split(text)]
+    return [_decode(_typed(item, dict), path, line_lengths) for item in _typed(fields["diagnostics"], list)]
+
+
+def _decode(item: dict[str, Any], path: str, line_lengths: list[int]) -> Diagnostic:
+    if item["path"] != path:
+        raise InvalidEntry("a diagnostic of another file")
+    fix = item["fix"]
+    return Diagnostic(
+        code=_typed(item["code"], str), name=_typed(item["name"], str), message=_typed(item["message"], str), path=path,
+        range=_range_in(item["range"], line_lengths), severity=Severity(_typed(item["severity"], int)),
+        checklist=tuple(_typed(number, int) for number in _typed(item["checklist"], list)), source=_typed(item["source"], str),
+        help=_typed(item["help"], str), notes=tuple(_typed(note, str) for note in _typed(item["notes"], list)),
+        fix=None if fix is None else Fix(
+            _typed(fix["title"], str),
+            tuple(Edit(_range_in(e["range"], line_lengths), _typed(e["text"], str)) for e in _typed(fix["edits"], list)),
+            Applicability(fix["applicability"]),
+        ),
+    )
+
+
+def _range_in(values: object, line_lengths: list[int]) -> Range:
+    """A range that fits the file: on its lines, at most one past a line's end (a syntax error's caret may sit there)."""
+    numbers = [_typed(value, int) for value in _typed(values, list)]
+    if len(numbers) != 4:
+        raise InvalidEntry("a range is four numbers")
+    start, end = Position(numbers[0], numbers[1]), Position(numbers[2], numbers[3])
+    for position in (start, end):
+        if not (0 <= position.line < len(line_lengths) and 0 <= position.character <= line_lengths[position.line] + 1):
+            raise InvalidEntry("a position outside the file")
+    if end < start:
+        raise InvalidEntry("a range that ends before it starts")
+    return Range(start, end)
+
+
+def _typed(value: Any, kind: type) -> Any:
+    """``value`` when it is a ``kind`` (an int must be an int, not a bool); InvalidEntry otherwise."""
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise InvalidEntry(f"expected {kind.__name__}, got {type(value).__name__}")
+    return value

@@ -162,10 +162,9 @@ def check_file(path: str, settings: Settings, cache_directory: str | None = None
     except UnreadableSource as error:
         return FileResult(path, errors=[str(error)])
     cache = _cache_for(cache_directory, settings)
-    cached = cache.load(path, source.data) if cache else None
+    cached = cache.load(path, source.data, source.text) if cache else None
     if cached is not None:
         return FileResult(path, cached, text=source.text if cached else None, encoding=source.encoding)
-    _worker_project.touched.clear()
     try:
         with time_limit(limits.max_seconds):
             result = check_text(source.text if notebook is None else notebook.program, path, settings, path=Path(path), project=_worker_project)
@@ -179,7 +178,7 @@ def check_file(path: str, settings: Settings, cache_directory: str | None = None
         return FileResult(path, errors=[f"{path}: internal error ({type(error).__name__}: {error}); please report it"], text=source.text)
     result.encoding = source.encoding
     if cache and not result.errors:
-        cache.store(path, source.data, result.diagnostics, _worker_project.touched - {Path(path).resolve()})
+        cache.store(path, source.data, result.diagnostics, _worker_project.imports_read(Path(path)))
     if not result.diagnostics:
         result.text = None  # only files with findings need their text (frames, fixes): keeps big runs small
     return result
@@ -197,6 +196,8 @@ def _cache_for(directory: str | None, settings: Settings) -> ResultCache | None:
 
 def check_files(paths: Sequence[str], settings: Settings, jobs: int | None = None, cache_directory: str | None = None,
                 limits: FileLimits = FileLimits()) -> list[FileResult]:
+    global _worker_project
+    _worker_project = None  # each run reads the project as it is now, not as an earlier run in this process (or its forks) did
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(paths) < 2:
         results = [check_file(path, settings, cache_directory, limits) for path in paths]

@@ -20,9 +20,9 @@ import libcst as cst
 from nnlint.analysis.imports import ImportMap
 from nnlint.parsing import parse_checked
 from nnlint.analysis.syntax import body_statements, small_statements, walk_statements
+from nnlint.resolution import module_name_for, resolve
 
 MAX_CACHED_MODULES = 48
-_ROOT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg")
 
 
 @dataclass(eq=False)
@@ -157,13 +157,15 @@ class Project:
     """Loads project modules by dotted name, relative to the directories of checked files."""
 
     cache: OrderedDict[Path, ModuleInfo | None] = field(default_factory=OrderedDict)  # least recently used first
-    touched: set[Path] = field(default_factory=set)  # other files read since the last reset (cache dependencies)
+    # module name -> the file it resolved to (None: none), per importing file (the result cache's dependencies)
+    lookups: dict[Path, dict[str, Path | None]] = field(default_factory=dict)
 
     def module_for(self, path: Path | None, module: cst.Module) -> ModuleInfo:
         key, package = module_name_for(path) if path is not None else ("<stdin>", None)
         info = ModuleInfo(key, path, module, package, self)
         if path is not None:
             self._remember(path.resolve(), info)
+            self.lookups[path.resolve()] = {}  # a new tree, a new interpreter: its lookups start again
         return info
 
     def find_class(self, qualname: str, near: ModuleInfo) -> ClassInfo | None:
@@ -174,21 +176,35 @@ class Project:
         found = self._find(qualname, near)
         return found.functions.get(qualname.rsplit(".", 1)[-1]) if found else None
 
+    def imports_read(self, path: Path) -> set[tuple[Path, str, Path | None]]:
+        """(importing file, module name, resolved file) for every lookup a check of ``path`` relied on.
+
+        Transitively: model.py's lookups count for train.py, even those made while
+        checking another file (its interpreter, and what it learnt, is shared).
+        """
+        found: set[tuple[Path, str, Path | None]] = set()
+        pending, seen = [path.resolve()], set()
+        while pending:
+            near = pending.pop()
+            if near not in seen:
+                seen.add(near)
+                for name, target in self.lookups.get(near, {}).items():
+                    found.add((near, name, target))
+                    if target is not None:
+                        pending.append(target)
+        return found
+
     def _find(self, qualname: str, near: ModuleInfo) -> ModuleInfo | None:
         module_name, _, _ = qualname.rpartition(".")
-        if not module_name or module_name.split(".", 1)[0] in _EXTERNAL:
-            return None
         if module_name == near.key:
             return near
-        for root in _roots(near.path):
-            for candidate in (root / (module_name.replace(".", "/") + ".py"), root / module_name.replace(".", "/") / "__init__.py"):
-                if candidate.is_file():
-                    return self._load(candidate)
-        return None
+        target = resolve(module_name, near.path)
+        if near.path is not None:
+            self.lookups.setdefault(near.path.resolve(), {})[module_name] = target
+        return self._load(target) if target is not None else None
 
     def _load(self, path: Path) -> ModuleInfo | None:
         resolved = path.resolve()
-        self.touched.add(resolved)
         if resolved in self.cache:
             self.cache.move_to_end(resolved)
         else:
@@ -208,35 +224,5 @@ class Project:
         self.cache[path] = info
         self.cache.move_to_end(path)
         while len(self.cache) > MAX_CACHED_MODULES:
-            self.cache.popitem(last=False)
-
-
-_EXTERNAL = frozenset(("torch", "torchvision", "numpy", "sklearn", "timm", "transformers", "lightning", "pytorch_lightning", "os", "sys"))
-
-
-def _roots(path: Path | None) -> list[Path]:
-    """Directories a module may be imported from: the file's package root and its parents up to the project root."""
-    if path is None:
-        return [Path.cwd()]
-    roots: list[Path] = []
-    directory = path.resolve().parent
-    for candidate in (directory, *directory.parents):
-        roots.append(candidate)
-        if (candidate / "src").is_dir():
-            roots.append(candidate / "src")
-        if any((candidate / marker).exists() for marker in _ROOT_MARKERS):
-            break
-    return roots
-
-
-def module_name_for(path: Path) -> tuple[str, str | None]:
-    """(dotted module name, package) of a file, walking up through ``__init__.py`` packages."""
-    resolved = path.resolve()
-    parts = [resolved.stem] if resolved.stem != "__init__" else []
-    directory = resolved.parent
-    while (directory / "__init__.py").is_file():
-        parts.insert(0, directory.name)
-        directory = directory.parent
-    name = ".".join(parts) or resolved.parent.name
-    package = ".".join(parts if resolved.stem == "__init__" else parts[:-1])
-    return name, package
+            evicted, _ = self.cache.popitem(last=False)
+            self.lookups.pop(evicted, None)  # loaded again, it looks up again
