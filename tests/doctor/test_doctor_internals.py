@@ -204,9 +204,8 @@ def test_the_session_hooks_record_a_step_and_are_gone_afterwards() -> None:
         optimizer.step()
 
     recorder = Recorder(Observations(script="test.py"), max_steps=10)
-    with Session(recorder, block_saves=True):
+    with Session(recorder):
         step()
-        torch.save(model.state_dict(), "never-written.pt")
     assert len(recorder.obs.steps) == 1 and recorder.obs.steps[0].loss is not None
     assert [call.function for call in recorder.obs.loss_calls] == ["cross_entropy"]
     assert recorder.recipe is not None and recorder.make_optimizer is not None
@@ -226,7 +225,7 @@ def test_a_frozen_feature_extractor_under_no_grad_is_not_an_evaluation() -> None
     optimizer = torch.optim.SGD(head.parameters(), lr=0.1)
     inputs, target = batch()
     recorder = Recorder(Observations(script="test.py"), max_steps=10)
-    with Session(recorder, block_saves=False):
+    with Session(recorder):
         for _ in range(3):
             with torch.no_grad():
                 features = backbone(inputs)  # train mode, no grad: a feature extractor, not an evaluation

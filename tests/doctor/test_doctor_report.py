@@ -14,7 +14,7 @@ def report(**changes) -> DoctorReport:
         metrics={"loss": [1.4, math.nan, math.inf], "overfit": {"passed": False, "samples": 16, "curve": [1.4, 1.2]}},
         steps=30,
         stopped="stopped after 30 steps",
-        notes=["torch.save was called 2 time(s) (train.py:40) and skipped: a doctor run writes no checkpoint"],
+        notes=["the script tried to change 1 path(s) and none changed: ckpt.pt (written at train.py:40)"],
         seconds=2.5,
     )
     for key, value in changes.items():
@@ -40,6 +40,6 @@ def test_exit_codes() -> None:
 def test_the_text_shows_the_run_the_error_and_the_findings() -> None:
     text = str(report(error="RuntimeError: boom (train.py:3)"))
     assert text.startswith("nnlint doctor\n")
-    for expected in ("30 optimizer steps in 2.5 s", "not passed on 16 samples", "torch.save was called", "error: RuntimeError: boom", "ND104", "train.py:17"):
+    for expected in ("30 optimizer steps in 2.5 s", "not passed on 16 samples", "tried to change 1 path(s)", "error: RuntimeError: boom", "ND104", "train.py:17"):
         assert expected in text
     assert "no findings" in str(report(diagnostics=[]))

@@ -51,7 +51,7 @@ def doctor(
     recorder = Recorder(Observations(script=where.path if where else "<python>"), max_steps=steps)
     started = time.monotonic()
     stopped, error = "the loader ran out", None
-    with Session(recorder, block_saves=False):
+    with Session(recorder):
         try:
             _train(trained, loader, loss_fn, trained_optimizer, unpack or _pair, recorder, None if timeout is None else started + timeout)
         except DoctorStop as stop:

@@ -1,10 +1,10 @@
 """The child process of ``nnlint doctor``: runs the user's script under the hooks, then writes the report.
 
-``python -m nnlint.doctor.child --result R --steps N --timeout S [--progress-fd FD] -- SCRIPT ARGS...``
-runs SCRIPT as ``__main__`` with ``sys.argv = [SCRIPT, *ARGS]``, stops it after
-N optimizer steps or S seconds, runs the experiments and checks, and writes the
-report as JSON to R. It exits with ``os._exit`` so that threads the script left
-running cannot keep it alive.
+``python -m nnlint.doctor.child --result R --scratch D --steps N --timeout S [--progress-fd FD] -- SCRIPT ARGS...``
+runs SCRIPT as ``__main__`` with ``sys.argv = [SCRIPT, *ARGS]`` in the write
+sandbox (its overlay in D), stops it after N optimizer steps or S seconds, runs
+the experiments and checks, and writes the report as JSON to R. It exits with
+``os._exit`` so that threads the script left running cannot keep it alive.
 """
 
 from __future__ import annotations
@@ -24,12 +24,14 @@ from nnlint.doctor.frames import describe_error, display_path
 from nnlint.doctor.observations import Observations, StepRecord
 from nnlint.doctor.recorder import DoctorStop, Recorder
 from nnlint.doctor.report import DoctorReport
+from nnlint.doctor.sandbox import Sandbox
 from nnlint.doctor.session import Session
 
 
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="nnlint.doctor.child")
     parser.add_argument("--result", required=True)
+    parser.add_argument("--scratch", required=True)
     parser.add_argument("--steps", type=int, required=True)
     parser.add_argument("--timeout", type=float, required=True)
     parser.add_argument("--progress-fd", type=int)
@@ -42,7 +44,9 @@ def main(argv: list[str]) -> None:
         if progress is not None:
             progress.write(f"{record.index + 1} {record.loss}\n")
 
-    report = run_in_this_process(options.script, options.args, steps=options.steps, timeout=options.timeout, on_step=on_step)
+    # Installed until os._exit: threads the script left running may still write. The report's folder is the doctor's own.
+    sandbox = Sandbox(options.scratch, exempt=[os.path.dirname(os.path.abspath(options.result))]).install()
+    report = run_in_this_process(options.script, options.args, steps=options.steps, timeout=options.timeout, sandbox=sandbox, on_step=on_step)
     with open(options.result + ".tmp", "w", encoding="utf-8") as out:
         out.write(report.to_json())
     os.replace(options.result + ".tmp", options.result)
@@ -51,15 +55,17 @@ def main(argv: list[str]) -> None:
     os._exit(0)
 
 
-def run_in_this_process(script: str, args: list[str], *, steps: int, timeout: float,
+def run_in_this_process(script: str, args: list[str], *, steps: int, timeout: float, sandbox: Sandbox | None = None,
                         on_step: Callable[[StepRecord], None] | None = None) -> DoctorReport:
     """Run ``script`` as ``__main__`` under the doctor's hooks in this process (the child's job; tests call it directly).
 
-    ``sys.argv`` and ``sys.path`` are restored afterwards; anything else the script
-    changes in the process stays changed, which is why the CLI runs it in a child.
+    ``sandbox`` is the installed sandbox the script runs in, whose changes the
+    report lists. ``sys.argv`` and ``sys.path`` are restored afterwards; anything
+    else the script changes in the process stays changed, which is why the CLI
+    runs it in a child.
     """
     recorder = Recorder(Observations(script=display_path(script)), max_steps=steps, on_step=on_step)
-    session = Session(recorder, block_saves=True)
+    session = Session(recorder)
     saved_argv, saved_path = sys.argv, list(sys.path)
     sys.argv = [script, *args]
     sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
@@ -78,7 +84,8 @@ def run_in_this_process(script: str, args: list[str], *, steps: int, timeout: fl
                 error, stopped = describe_error(raised), "the script raised"
     finally:
         sys.argv, sys.path[:] = saved_argv, saved_path
-    return conclude(recorder, stopped=stopped, seconds=time.monotonic() - started, error=error, notes=session.notes())
+    return conclude(recorder, stopped=stopped, seconds=time.monotonic() - started, error=error,
+                    notes=sandbox.notes() if sandbox is not None else [])
 
 
 @contextlib.contextmanager

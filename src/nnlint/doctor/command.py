@@ -3,9 +3,11 @@
 Runs SCRIPT in a child process with global hooks, stops it after --steps
 optimizer steps or --timeout seconds, and reports what only running shows:
 data, loss at chance, overfitting one batch, gradient flow, activations,
-update ratios, the origin of NaNs and train/eval mode. torch.save is disabled
-during the run. Exit codes: 0 nothing found, 1 findings, 2 the script could not
-be run to its first steps (or raised).
+update ratios, the origin of NaNs and train/eval mode. No file changes: the
+script's writes (checkpoints included) go to a scratch copy deleted at the end,
+and the report lists them; every process the script started is killed with it.
+Exit codes: 0 nothing found, 1 findings, 2 the script could not be run to its
+first steps (or raised).
 """
 
 from __future__ import annotations

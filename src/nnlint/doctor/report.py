@@ -31,7 +31,7 @@ class DoctorReport:
     steps: int = 0  # optimizer steps observed
     stopped: str = ""  # why the run ended, in words
     error: str | None = None  # the script's exception, one line with its location
-    notes: list[str] = field(default_factory=list)  # what the doctor did or skipped (torch.save calls, experiments)
+    notes: list[str] = field(default_factory=list)  # what the doctor did or skipped (paths the script tried to change, experiments)
     seconds: float = 0.0
 
     @property

@@ -38,9 +38,10 @@ class RunFailed(Exception):
 def run_script(script: str, args: list[str], *, steps: int, timeout: float, quiet: bool, console: Console) -> DoctorReport:
     """Run ``script`` under the doctor and return its report; raises ``RunFailed`` when there is none."""
     with tempfile.TemporaryDirectory(prefix="nnlint-doctor-") as folder:
-        result = Path(folder) / "report.json"
+        result, scratch = Path(folder) / "report.json", Path(folder) / "overlay"
+        scratch.mkdir()
         progress_read, progress_write = os.pipe()
-        command = [sys.executable, "-m", "nnlint.doctor.child", "--result", str(result), "--steps", str(steps),
+        command = [sys.executable, "-m", "nnlint.doctor.child", "--result", str(result), "--scratch", str(scratch), "--steps", str(steps),
                    "--timeout", str(timeout), "--progress-fd", str(progress_write), "--", script, *args]
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    pass_fds=(progress_write,), start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})

@@ -1,9 +1,10 @@
 """Installing the doctor's hooks for the duration of a with-block, and removing them whatever happens.
 
 Global module forward hooks, optimizer step hooks and a torch-function mode are
-torch's own hooks. Two things have no hook, so they are patched for the run and
-restored after it: ``DataLoader.__iter__`` (to count batches and passes) and
-``torch.save`` (disabled, so a doctor run never writes a checkpoint).
+torch's own hooks. ``DataLoader.__iter__`` has none (it counts batches and
+passes), so it is patched for the run and restored after it. Keeping the
+script's files (checkpoints included) unchanged is the sandbox's job
+(``sandbox.py``), not the session's.
 """
 
 from __future__ import annotations
@@ -13,23 +14,17 @@ from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any
 
-import torch
-import torch.serialization
 from torch.nn.modules import module as module_hooks
 from torch.optim import optimizer as optimizer_hooks
 from torch.utils.data import DataLoader
 
-from nnlint.doctor.findings import Location
-from nnlint.doctor.frames import user_location
 from nnlint.doctor.functions import FunctionWatch
 from nnlint.doctor.recorder import Recorder
 
 
 class Session:
-    def __init__(self, recorder: Recorder, *, block_saves: bool) -> None:
+    def __init__(self, recorder: Recorder) -> None:
         self.recorder = recorder
-        self.block_saves = block_saves
-        self.skipped_saves: list[Location | None] = []
         self._exit = contextlib.ExitStack()
 
     def __enter__(self) -> Session:
@@ -43,22 +38,10 @@ class Session:
             self._exit.callback(handle.remove)
         self._exit.enter_context(FunctionWatch(recorder))
         self._exit.enter_context(_replaced(DataLoader, "__iter__", _counting_iter(DataLoader.__iter__, recorder)))
-        if self.block_saves:
-            for owner in (torch, torch.serialization):
-                self._exit.enter_context(_replaced(owner, "save", self._skip_save))
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None) -> None:
         self._exit.close()
-
-    def notes(self) -> list[str]:
-        if not self.skipped_saves:
-            return []
-        places = ", ".join(sorted({str(where) for where in self.skipped_saves if where is not None})) or "the script"
-        return [f"torch.save was called {len(self.skipped_saves)} time(s) ({places}) and skipped: a doctor run writes no checkpoint"]
-
-    def _skip_save(self, *args: Any, **kwargs: Any) -> None:
-        self.skipped_saves.append(user_location())
 
 
 def _counting_iter(original: Callable[[DataLoader[Any]], Iterator[Any]], recorder: Recorder) -> Callable[[DataLoader[Any]], Iterator[Any]]:
