@@ -3,8 +3,9 @@
 ``python -m nnlint.doctor.child --result R --scratch D --steps N --timeout S [--progress-fd FD] -- SCRIPT ARGS...``
 runs SCRIPT as ``__main__`` with ``sys.argv = [SCRIPT, *ARGS]`` in the write
 sandbox (its overlay in D), stops it after N optimizer steps or S seconds, runs
-the experiments and checks, and writes the report as JSON to R. It exits with
-``os._exit`` so that threads the script left running cannot keep it alive.
+the experiments and checks, ends every process the script started, and writes
+the report as JSON to R. It exits with ``os._exit`` so that threads the script
+left running cannot keep it alive.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from nnlint.doctor import reaper
 from nnlint.doctor.conclude import conclude
 from nnlint.doctor.frames import describe_error, display_path
 from nnlint.doctor.observations import Observations, StepRecord
@@ -44,9 +46,16 @@ def main(argv: list[str]) -> None:
         if progress is not None:
             progress.write(f"{record.index + 1} {record.loss}\n")
 
+    reaper.become_subreaper()  # orphans of the script's processes become ours, so that the tree below finds them
+    doctor = os.getpid()
     # Installed until os._exit: threads the script left running may still write. The report's folder is the doctor's own.
     sandbox = Sandbox(options.scratch, exempt=[os.path.dirname(os.path.abspath(options.result))]).install()
     report = run_in_this_process(options.script, options.args, steps=options.steps, timeout=options.timeout, sandbox=sandbox, on_step=on_step)
+    if os.getpid() != doctor:  # a copy of this process the script made with os.fork() got here: only the doctor reports
+        os._exit(0)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # torch's handler would raise in here for the DataLoader workers killed next
+    reaper.kill_tree(doctor, os.environ.get(reaper.MARKER), include_root=False)
+    reaper.reap_children()
     with open(options.result + ".tmp", "w", encoding="utf-8") as out:
         out.write(report.to_json())
     os.replace(options.result + ".tmp", options.result)

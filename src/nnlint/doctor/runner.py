@@ -1,18 +1,20 @@
 """The parent side of ``nnlint doctor SCRIPT``: start the child, show progress and the script's output, collect the report.
 
-The script runs in a child process (``child.py``) in its own session, so that a
-hard kill at the time cap also ends the DataLoader workers it started. The
-child reports steps on a pipe (for the progress bar) and writes the report to
-a file; the script's own stdout/stderr are shown dimmed above the bar, or
-dropped with ``--quiet``. No torch here: the parent only waits.
+The script runs in a child process (``child.py``) in its own session, with a
+token in its environment that every process it starts inherits; whatever way
+the run ends (step cap, timeout, error, a crash, Ctrl-C), the whole tree is
+killed (``reaper.py``) before the run's temporary folder — the report and the
+sandbox's overlay — is deleted. The child reports steps on a pipe (for the
+progress bar) and writes the report to a file; the script's own stdout/stderr
+are shown dimmed above the bar, or dropped with ``--quiet``. No torch here: the
+parent only waits.
 """
 
 from __future__ import annotations
 
 import collections
-import contextlib
 import os
-import signal
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -25,6 +27,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
+from nnlint.doctor import reaper
 from nnlint.doctor.report import DoctorReport
 
 GRACE_SECONDS = 120.0  # time for the experiments and checks after the script stops
@@ -40,11 +43,13 @@ def run_script(script: str, args: list[str], *, steps: int, timeout: float, quie
     with tempfile.TemporaryDirectory(prefix="nnlint-doctor-") as folder:
         result, scratch = Path(folder) / "report.json", Path(folder) / "overlay"
         scratch.mkdir()
+        token = secrets.token_hex(8)
         progress_read, progress_write = os.pipe()
         command = [sys.executable, "-m", "nnlint.doctor.child", "--result", str(result), "--scratch", str(scratch), "--steps", str(steps),
                    "--timeout", str(timeout), "--progress-fd", str(progress_write), "--", script, *args]
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   pass_fds=(progress_write,), start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                   pass_fds=(progress_write,), start_new_session=True,
+                                   env={**os.environ, "PYTHONUNBUFFERED": "1", reaper.MARKER: token})
         os.close(progress_write)
         tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
         with _ProgressBar(console, steps) as advance:
@@ -57,12 +62,9 @@ def run_script(script: str, args: list[str], *, steps: int, timeout: float, quie
             try:
                 process.wait(timeout=timeout + GRACE_SECONDS)
             except subprocess.TimeoutExpired:
-                _kill(process)
                 raise RunFailed(f"{script} did not stop within {timeout + GRACE_SECONDS:g} s and was killed") from None
-            except BaseException:  # Ctrl-C: the child has its own session, so it would not get the signal
-                _kill(process)
-                raise
-            finally:
+            finally:  # every ending, Ctrl-C included (the child has its own session, so it would not get the signal)
+                _end(process, token)
                 for pump in pumps:
                     pump.join(timeout=5)
         if not result.exists():
@@ -72,10 +74,9 @@ def run_script(script: str, args: list[str], *, steps: int, timeout: float, quie
         return DoctorReport.from_json(result.read_text(encoding="utf-8"))
 
 
-def _kill(process: subprocess.Popen[bytes]) -> None:
-    """End the child and everything it started (DataLoader workers): its whole process group."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
+def _end(process: subprocess.Popen[bytes], token: str) -> None:
+    """Kill the child, if it still runs, and everything the script started, even what left its session or outlived it."""
+    reaper.kill_tree(process.pid, token, include_root=process.poll() is None)
     process.wait()
 
 
