@@ -67,12 +67,16 @@ def test_checkpoints_are_not_written_and_script_arguments_arrive(capsys, tmp_pat
     assert "model.pt (written at" in out and "writes_checkpoint.py:22" in out
 
 
-def test_the_timeout_stops_a_slow_script_and_keeps_its_steps(capsys) -> None:
-    code, out, _ = doctor(capsys, "--quiet", "--timeout", "4", str(FIXTURES / "slow_steps.py"))
-    assert code == 0
-    assert "stopped at the timeout (4 s)" in out
-    steps = int(out.split(" optimizer steps")[0].split()[-1])
-    assert 1 <= steps < 30
+def test_the_timeout_stops_a_stalled_script_and_keeps_its_steps(capsys) -> None:
+    """The script stalls after three steps; however slow the machine, the report has the steps the script says it made."""
+    code, out, err = doctor(capsys, "--timeout", "6", str(FIXTURES / "slow_steps.py"))
+    assert "stopped at the timeout (6 s)" in out + err
+    made = err.count("reached step")  # printed after each step, so the timer may fire between a step and its line
+    steps = int(out.split(" optimizer steps")[0].split()[-1]) if code != 2 else 0
+    assert steps == made or (made < 3 and steps == made + 1)
+    assert code == (0 if steps else 2)  # no step at all: no report, one line that says why
+    if not steps:
+        assert "without an optimizer.step()" in err
 
 
 def test_a_missing_script_is_a_usage_error(capsys) -> None:
