@@ -294,3 +294,18 @@ def test_what_init_builds_is_known_even_when_the_class_is_constructed_elsewhere(
     """, "self.train_loader")
     assert isinstance(value, Instance) and value.arguments.get(2, "shuffle") is None
     assert value.arguments.get(3, "num_workers") == Constant(2)
+
+
+def test_constants_and_lists_remember_the_literal_that_made_them() -> None:
+    source = """
+        import argparse
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--lr", type=float, default=10.0)
+        args = parser.parse_args()
+        layers = []
+        layers.append(1)
+        print(args)  # <-
+    """
+    lr, layers = value_at(source, "args.lr"), value_at(source, "layers")
+    assert isinstance(lr, Constant) and getattr(lr.origin, "value", None) == "10.0"
+    assert isinstance(layers, Sequence) and layers.origin is not None and not layers.complete

@@ -48,10 +48,10 @@ def option_default(arguments: Arguments, converter: str | None) -> Value:
         return UNKNOWN
     if isinstance(value.value, str) and converter in _CONVERTERS:  # argparse converts string defaults with type=
         try:
-            return Constant(_CONVERTERS[converter](value.value), overridable=True)
+            return Constant(_CONVERTERS[converter](value.value), True, value.origin)
         except ValueError:
             return UNKNOWN
-    return Constant(value.value, overridable=True)
+    return Constant(value.value, True, value.origin)
 
 
 def namespace(options: dict[str, Value], node: cst.Call, module_key: str) -> Instance:
@@ -62,7 +62,7 @@ def namespace(options: dict[str, Value], node: cst.Call, module_key: str) -> Ins
 def environ_default(arguments: Arguments) -> Value:
     """``os.environ.get("LR", "0.1")`` / ``os.getenv("LR", "0.1")``: the default, a string the environment may override."""
     default = arguments.positional[1] if len(arguments.positional) > 1 else arguments.keywords.get("default")
-    return Constant(default.value, overridable=True) if isinstance(default, Constant) else UNKNOWN
+    return Constant(default.value, True, default.origin) if isinstance(default, Constant) else UNKNOWN
 
 
 def parser_call(parser: Instance, method: str, node: cst.Call, env: Env, evaluate: Evaluate, made: dict[int, Instance], module_key: str) -> Value:
@@ -75,7 +75,7 @@ def parser_call(parser: Instance, method: str, node: cst.Call, env: Env, evaluat
         kind = syntax.keyword(node, "type")
         env.fields[(parser, name)] = option_default(arguments, syntax.dotted_name(kind.value) if kind else None)
     elif method == "set_defaults":
-        env.fields.update(((parser, name), Constant(v.value, True) if isinstance(v, Constant) else UNKNOWN) for name, v in arguments.keywords.entries)
+        env.fields.update(((parser, name), Constant(v.value, True, v.origin) if isinstance(v, Constant) else UNKNOWN) for name, v in arguments.keywords.entries)
     elif method in ("parse_args", "parse_known_args") and not arguments.positional and arguments.keywords.get("args") is None:
         if id(node) not in made:
             made[id(node)] = namespace({name: value for (owner, name), value in env.fields.items() if owner is parser}, node, module_key)

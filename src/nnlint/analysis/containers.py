@@ -35,22 +35,22 @@ def named_constant(name: str) -> Value | None:
 def literal(node: cst.BaseExpression, evaluate: Evaluate) -> Value | None:
     """The value of a literal, container display or arithmetic on constants; None for other expressions."""
     if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString)):
-        return Constant(node.evaluated_value)
+        return Constant(node.evaluated_value, origin=node)
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.Minus, cst.Plus)):
         inner = evaluate(node.expression)
         if isinstance(inner, Constant) and isinstance(inner.value, (int, float)) and not isinstance(inner.value, bool):
-            return Constant(-inner.value if isinstance(node.operator, cst.Minus) else inner.value, inner.overridable)
+            return Constant(-inner.value if isinstance(node.operator, cst.Minus) else inner.value, inner.overridable, node)
         return UNKNOWN
     if isinstance(node, cst.BinaryOperation):
         return _arithmetic(node, evaluate)
     if isinstance(node, (cst.Tuple, cst.List)):
         if any(isinstance(element, cst.StarredElement) for element in node.elements):
             return UNKNOWN
-        return Sequence(tuple(evaluate(element.value) for element in node.elements))
+        return Sequence(tuple(evaluate(element.value) for element in node.elements), origin=node)
     if isinstance(node, cst.Dict):
         return _dict(node, evaluate)
     if isinstance(node, cst.ListComp):
-        return Sequence((), complete=False)
+        return Sequence((), complete=False, origin=node)
     if isinstance(node, cst.IfExp):
         return join(evaluate(node.body), evaluate(node.orelse))
     return None
@@ -59,7 +59,7 @@ def literal(node: cst.BaseExpression, evaluate: Evaluate) -> Value | None:
 def _arithmetic(node: cst.BinaryOperation, evaluate: Evaluate) -> Value:
     left, right = evaluate(node.left), evaluate(node.right)
     if isinstance(node.operator, cst.Add) and isinstance(left, Sequence) and isinstance(right, Sequence):
-        return Sequence((*left.items, *right.items), left.complete and right.complete) if left.complete else Sequence((), False)
+        return Sequence((*left.items, *right.items), left.complete and right.complete, left.origin) if left.complete else Sequence((), False, left.origin)
     function = _ARITHMETIC.get(type(node.operator))
     if function is None or not (isinstance(left, Constant) and isinstance(right, Constant)):
         return UNKNOWN

@@ -316,7 +316,7 @@ class Interpreter:
             if isinstance(container, Mapping):
                 env.names[target.value.value] = container.merged(Mapping(((key.value, value),)) if isinstance(key, Constant) else Mapping((), False))
             elif isinstance(container, Sequence):
-                env.names[target.value.value] = Sequence((), complete=False)
+                env.names[target.value.value] = Sequence((), False, container.origin)
 
     def _index(self, node: cst.Subscript, env: Env) -> Value:
         """The constant in ``x[constant]``; UNKNOWN for slices and several indices."""
@@ -482,8 +482,8 @@ class Interpreter:
                 return config.parser_call(receiver, method, node, env, lambda inner: self.evaluate(inner, env), self._instances, self.module.key)
             function = find_method(receiver.cls, method) if receiver.cls is not None else None
             return UNKNOWN if function is None else self._enter(function, node, env, receiver=receiver)
-        if isinstance(receiver, Sequence) and method in _LIST_MUTATORS and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name):
-            env.names[node.func.value.value] = Sequence((), complete=False)  # still a plain list, of unknown length
+        if isinstance(receiver, Sequence) and method in _LIST_MUTATORS and isinstance(node.func, cst.Attribute):
+            self._bind(node.func.value, Sequence((), False, receiver.origin), env)  # still a plain list, of unknown length
             return UNKNOWN
         if isinstance(receiver, Mapping):
             value, changed = mapping_method(receiver, method, call_arguments(node, lambda inner: self.evaluate(inner, env)))

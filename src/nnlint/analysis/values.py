@@ -74,6 +74,7 @@ class Constant:
 
     value: object
     overridable: bool = field(default=False, compare=False)  # a command-line default: the script may be told otherwise
+    origin: cst.CSTNode | None = field(default=None, compare=False)  # the literal that wrote it (where a fix goes)
 
     def __eq__(self, other: object) -> bool:  # 1 == 1.0 == True in Python; here a value is also its type
         return isinstance(other, Constant) and type(other.value) is type(self.value) and other.value == self.value
@@ -89,6 +90,7 @@ class Sequence:
 
     items: tuple["Value", ...]
     complete: bool = True
+    origin: cst.CSTNode | None = field(default=None, compare=False)  # the display that made the list (``[]``)
 
 
 @dataclass(frozen=True)
@@ -168,9 +170,10 @@ def join(left: Value, right: Value) -> Value:
             entries.append((key, join(one, other) if one is not None and other is not None else UNKNOWN))
         return Mapping(tuple(entries), left.complete and right.complete)
     if isinstance(left, Sequence) and isinstance(right, Sequence):
+        origin = left.origin if left.origin is right.origin else None
         if len(left.items) == len(right.items) and left.complete and right.complete:
-            return Sequence(tuple(join(a, b) for a, b in zip(left.items, right.items)))
-        return Sequence((), complete=False)
+            return Sequence(tuple(join(a, b) for a, b in zip(left.items, right.items)), origin=origin)
+        return Sequence((), complete=False, origin=origin)
     return UNKNOWN
 
 

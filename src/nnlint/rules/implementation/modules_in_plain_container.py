@@ -29,7 +29,8 @@ class ModulesInPlainContainer(Rule):
     `{...}` or a comprehension holding layers or `nn.Parameter`s built right
     there (`[nn.Linear(d, d) for _ in range(n)]`, `{"cls": Head()}`), and
     `self.x.append(Block())` / `self.x[k] = nn.Linear(...)` / `self.x = self.x + [Block()]`
-    on such a container.
+    on such a container (a list grown by concatenation is reported on its `[]`, where the
+    fix goes).
     One finding per container. Left alone: lists of already registered attributes
     (`[self.fc1, self.fc2]`), a single object in a one-element list
     (`self._teacher = [Teacher()]`, the idiom for keeping a frozen network out of
@@ -176,7 +177,7 @@ class ModulesInPlainContainer(Rule):
                     self.layers = []
                     for _ in range(depth):
                         self.layers = self.layers + [Block()]
-        """, line=9),
+        """, line=7),
     ]
 
     def __init__(self, context: FileContext) -> None:
@@ -193,7 +194,7 @@ class ModulesInPlainContainer(Rule):
                 self._assigned(node, target.target, node.value)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        if isinstance(node.operator, cst.AddAssign) and isinstance(node.value, (cst.List, cst.Tuple)):
+        if isinstance(node.operator, cst.AddAssign) and isinstance(node.value, _LISTS):
             self._added(node, node.target, _elements(node.value))
 
     def _concatenated(self, target: cst.BaseExpression, value: cst.BaseExpression) -> list[cst.BaseExpression] | None:
@@ -229,8 +230,9 @@ class ModulesInPlainContainer(Rule):
         made = cls.attributes.get(attribute)
         if isinstance(made, (*_LISTS, *_DICTS)):
             self._check(node, cls, attribute, made, values)
-        elif isinstance(self.context.value(container), Sequence):  # a plain list, as the model follows it
-            self._check(node, cls, attribute, None, values)
+        elif isinstance(plain := self.context.value(container), Sequence):  # a plain list, as the model follows it
+            made_here = plain.origin is not None and self.context.positions.range_of(plain.origin) is not None
+            self._check(plain.origin if made_here and plain.origin is not None else node, cls, attribute, None, values)
 
     def _attribute_in_init(self, target: cst.BaseExpression) -> tuple[ClassInfo, str] | None:
         if not (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)):

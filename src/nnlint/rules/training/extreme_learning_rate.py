@@ -22,7 +22,8 @@ class ExtremeLearningRate(Rule):
     Reports an optimizer built with a learning rate that is known (a literal, simple
     arithmetic on literals, a name bound once to one, a config dict entry, a dataclass
     default, or the default of an argparse option — which the message says may be
-    overridden from the command line) and extreme for its family:
+    overridden from the command line; the finding lands on that default or entry,
+    where the fix goes) and extreme for its family:
     `lr >= 1` for `SGD`/`ASGD`, `lr >= 0.1` for the Adam family (`Adam`, `AdamW`,
     `NAdam`, `RAdam`, `Adamax`, `RMSprop`), and `lr <= 1e-7` for any of them (and for
     `Adagrad`/`Adadelta`/`Rprop`). Per-parameter-group `"lr"` entries are checked too.
@@ -125,14 +126,14 @@ class ExtremeLearningRate(Rule):
             parser.add_argument("--lr", type=float, default=1.0)
             args = parser.parse_args()
             optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
-        """, line=6),
+        """, line=4),
         Invalid("""
             import torch
             cfg = {"optim": {"lr": 0.5}, "epochs": 10}
             def build(model, cfg):
                 return torch.optim.AdamW(model.parameters(), lr=cfg["optim"]["lr"])
             optimizer = build(model, cfg)
-        """, line=4),
+        """, line=2),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -154,11 +155,12 @@ class ExtremeLearningRate(Rule):
     def _check(self, optimizer: str, lr_node: cst.BaseExpression | None, where: Where | None, low: bool) -> None:
         if lr_node is None:
             return
-        lr, source = number(self.context, lr_node, where), ""
+        lr, source, at = number(self.context, lr_node, where), "", lr_node
         if lr is None:
-            lr, source = self._configured(lr_node)
+            lr, source, at = self._configured(lr_node)
         if lr is None:
             return
+        lr_node = at
         short = optimizer.rsplit(".", 1)[-1]
         if low and 0 <= lr <= _TOO_LOW:
             self.report(lr_node, lr=lr, source=source, extreme="too low", optimizer=short, why="the weights barely move and the loss stays flat")
@@ -169,13 +171,15 @@ class ExtremeLearningRate(Rule):
             self.report(lr_node, lr=lr, source=source, extreme="too high", optimizer=short,
                         why="its steps are normalised, so a rate that suits SGD makes it diverge (try 1e-3)")
 
-    def _configured(self, lr_node: cst.BaseExpression) -> tuple[float | None, str]:
-        """A rate the semantic model follows from configuration: a config dict, a dataclass, an argparse default."""
+    def _configured(self, lr_node: cst.BaseExpression) -> tuple[float | None, str, cst.CSTNode]:
+        """A rate the semantic model follows from configuration (a config dict, a dataclass, an argparse default),
+        and where the fix goes: the literal that sets it, when it is in this file."""
         value = self.context.value(lr_node)
         if not isinstance(value, Constant) or isinstance(value.value, bool) or not isinstance(value.value, (int, float)):
-            return None, ""
+            return None, "", lr_node
         note = " (the default of a command-line option: what the script uses unless told otherwise)" if value.overridable else ""
-        return float(value.value), note
+        here = value.origin is not None and self.context.positions.range_of(value.origin) is not None
+        return float(value.value), note, value.origin if here and value.origin is not None else lr_node
 
     @staticmethod
     def _sets_lr(element: cst.BaseExpression) -> bool:
