@@ -5,6 +5,7 @@
   "use strict";
   var DATA = NNLINT_GRAPH, NS = "http://www.w3.org/2000/svg";
   var CONTAINERS = { Sequential: 1, ModuleList: 1, ModuleDict: 1, "": 1 };
+  var BOX_H = 42;
   var svg = document.getElementById("graph");
   var byId = {}, collapsed = {}, query = "";
   DATA.nodes.forEach(function (node) { byId[node.id] = node; });
@@ -62,7 +63,7 @@
     var clusters = {};
     shown.forEach(function (box) {
       var width = Math.max(measure(box.title, true), measure(box.detail, false)) + 16;
-      g.setNode(box.id, { box: box, width: Math.max(90, Math.ceil(width)), height: 42 });
+      g.setNode(box.id, { box: box, width: Math.max(90, Math.ceil(width)), height: BOX_H });
       var chain = ancestors(box.scope);
       chain.forEach(function (path, i) {
         if (!clusters[path]) {
@@ -99,7 +100,8 @@
     g.nodes().filter(function (id) { return g.node(id).cluster; })
       .sort(function (a, b) { return a.split(".").length - b.split(".").length; })
       .forEach(function (id) { drawCluster(layers.clusters, g.node(id)); });
-    g.edges().forEach(function (e) { drawEdge(layers, e, g.edge(e)); });
+    var routes = route(g);
+    g.edges().forEach(function (e, i) { drawEdge(layers, e, g.edge(e), routes[i]); });
     g.nodes().forEach(function (id) { if (!g.node(id).cluster) { drawBox(layers.nodes, g.node(id)); } });
     search(query);
   }
@@ -113,8 +115,40 @@
     label.addEventListener("click", function () { collapsed[spec.cluster] = true; draw(); });
   }
 
-  function drawEdge(layers, e, spec) {
-    var d = spec.points.map(function (p, i) { return (i ? "L" : "M") + p.x.toFixed(1) + "," + p.y.toFixed(1); }).join(" ");
+  // Every box is BOX_H high and a rank's boxes share its centre line, so between two ranks there is a band with no
+  // box in it. An edge leaves its source's bottom and enters its target's top (ports spread over the side, in the
+  // order of where the edges go), runs diagonally only inside those bands, and crosses a rank vertically through
+  // the slot dagre reserved for it: it can never pass under a box.
+  function route(g) {
+    var ranks = {};
+    g.nodes().forEach(function (id) { var n = g.node(id); if (!n.cluster) { ranks[Math.round(n.y)] = true; } });
+    var inner = g.edges().map(function (e) {
+      var out = [];
+      g.edge(e).points.slice(1, -1).forEach(function (p) {
+        if (ranks[Math.round(p.y)]) { out.push({ x: p.x, y: p.y - BOX_H / 2 }, { x: p.x, y: p.y + BOX_H / 2 }); } else { out.push(p); }
+      });
+      return out;
+    });
+    var starts = ports(g, inner, "v", function (i) { return inner[i].length ? inner[i][0].x : g.node(g.edges()[i].w).x; });
+    var ends = ports(g, inner, "w", function (i) { return inner[i].length ? inner[i][inner[i].length - 1].x : g.node(g.edges()[i].v).x; });
+    return g.edges().map(function (e, i) {
+      var from = g.node(e.v), to = g.node(e.w);
+      return [{ x: starts[i], y: from.y + from.height / 2 }].concat(inner[i], [{ x: ends[i], y: to.y - to.height / 2 }]);
+    });
+  }
+
+  function ports(g, inner, end, towards) {  // x of each edge's port on its source ("v") or target ("w") box
+    var byBox = {}, x = [];
+    g.edges().forEach(function (e, i) { (byBox[e[end]] = byBox[e[end]] || []).push(i); });
+    Object.keys(byBox).forEach(function (id) {
+      var box = g.node(id), edges = byBox[id].sort(function (a, b) { return towards(a) - towards(b); });
+      edges.forEach(function (i, k) { x[i] = box.x - box.width / 2 + box.width * (k + 1) / (edges.length + 1); });
+    });
+    return x;
+  }
+
+  function drawEdge(layers, e, spec, points) {
+    var d = points.map(function (p, i) { return (i ? "L" : "M") + p.x.toFixed(1) + "," + p.y.toFixed(1); }).join(" ");
     var path = el("path", { d: d, "class": "edge", "data-source": e.v, "data-target": e.w }, layers.edges);
     el("title", {}, path).textContent = spec.edge.tooltip;
     if (spec.label) {
@@ -133,7 +167,7 @@
     var rect = el("rect", { x: x, y: y, width: spec.width, height: spec.height, rx: 6, fill: box.fill }, group);
     if (!box.live) { rect.setAttribute("stroke-dasharray", "4 3"); }
     el("text", { x: x + 8, y: y + 16, "class": "name" }, group).textContent = box.title;
-    el("text", { x: x + 8, y: y + 33 }, group).textContent = box.detail;
+    if (box.detail) { el("text", { x: x + 8, y: y + 33 }, group).textContent = box.detail; }
     if (box.module) { group.addEventListener("click", function () { delete collapsed[box.module]; draw(); }); }
     group.__members = box.members;
   }

@@ -47,6 +47,28 @@ def scope(data: dict[str, Any]) -> str:
     return module
 
 
+def _is_parameter(data: dict[str, Any]) -> bool:
+    """A parameter fed into the graph (fx ``get_attr``, or a ``torch.export`` placeholder holding parameters)."""
+    return data.get("op") == "get_attr" or (data.get("op") == "placeholder" and bool(data.get("params")))
+
+
+def scopes(graph: networkx.DiGraph) -> dict[str, str]:
+    """``scope`` of every node; a parameter joins the innermost module holding all its users, so it is drawn
+    beside them (and folds away with their block) instead of in one row of inputs at the top."""
+    found = {name: scope(data) for name, data in graph.nodes(data=True)}
+    for name, data in graph.nodes(data=True):
+        users = [found[user].split(".") for user in graph.successors(name)]
+        if _is_parameter(data) and users:
+            common = users[0]
+            for other in users[1:]:
+                length = 0
+                while length < min(len(common), len(other)) and common[length] == other[length]:
+                    length += 1
+                common = common[:length]
+            found[name] = ".".join(part for part in common if part)
+    return found
+
+
 def groups(graph: networkx.DiGraph) -> dict[str, str]:
     """Every module that holds nodes (and all its ancestors) -> its class name, for the collapsible boxes."""
     types: dict[str, str] = {}
@@ -55,8 +77,7 @@ def groups(graph: networkx.DiGraph) -> dict[str, str]:
             continue
         types.setdefault(str(data["module"]), str(data.get("module_type") or ""))
     found: dict[str, str] = {}
-    for _, data in graph.nodes(data=True):
-        path = scope(data)
+    for path in scopes(graph).values():
         while path:
             found.setdefault(path, types.get(path, ""))
             path = path.rpartition(".")[0]
@@ -65,14 +86,14 @@ def groups(graph: networkx.DiGraph) -> dict[str, str]:
 
 def page_data(graph: networkx.DiGraph) -> dict[str, Any]:
     """What ``graph.js`` draws: nodes, edges (with the dims they carry), module groups and findings."""
-    nodes, findings = [], []
+    nodes, findings, placed = [], [], scopes(graph)
     for name, data in graph.nodes(data=True):
         codes = [code for code in str(data.get("flags") or "").split(",") if code]
         nodes.append({
             "id": name,
             "title": f"{name} · {data.get('kind', '')}",
             "detail": str(data.get("dims") or data.get("module") or ""),
-            "scope": scope(data),
+            "scope": placed[name],
             "fill": fill(data),
             "live": bool(data.get("live", True)),
             "flagged": bool(codes or data.get("nan")),
