@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -21,24 +20,12 @@ pytest_lsp = pytest.importorskip("pytest_lsp")
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from lsp_support import ASCII, BUGGY, CLEAN, LENGTH, START, TIMEOUT, actions_at, apply, change_document, open_document, published, start
+
 from nnlint.cli import main
 from nnlint.diagnostic import Applicability, rule_url
 from nnlint.registry import all_rules
 from nnlint.testing import check_example, dedent
-
-BUGGY = """\
-import torch.nn as nn
-model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
-criterion = nn.NLLLoss()
-s = "\N{GRINNING FACE}"; loss = criterion(model(x), y)
-"""
-CLEAN = BUGGY.replace("nn.NLLLoss()", "nn.CrossEntropyLoss()")
-ASCII = BUGGY.replace('s = "\N{GRINNING FACE}"; ', "")  # the same finding, for tests that edit columns by hand
-# The finding covers ``criterion(model(x), y)`` on line 3, after a character outside the BMP:
-# 16 code points in, which is 17 UTF-16 code units and 19 UTF-8 bytes.
-START = {"utf-32": 16, "utf-16": 17, "utf-8": 19}
-LENGTH = len("criterion(model(x), y)")
-TIMEOUT = 30
 
 
 @pytest.fixture
@@ -53,69 +40,6 @@ async def client(lsp_client: LanguageClient, workspace: Path, request: pytest.Fi
     await asyncio.wait_for(start(lsp_client, workspace, getattr(request, "param", None)), TIMEOUT)
     yield
     await asyncio.wait_for(lsp_client.shutdown_session(), TIMEOUT)
-
-
-async def start(client: LanguageClient, root: Path, encodings: Sequence[str] | None) -> types.InitializeResult:
-    capabilities = types.ClientCapabilities(
-        general=types.GeneralClientCapabilities(position_encodings=list(encodings)) if encodings else None,
-        workspace=types.WorkspaceClientCapabilities(workspace_edit=types.WorkspaceEditClientCapabilities(document_changes=True)),
-        text_document=types.TextDocumentClientCapabilities(publish_diagnostics=types.PublishDiagnosticsClientCapabilities(version_support=True)),
-    )
-    return await client.initialize_session(
-        types.InitializeParams(capabilities=capabilities, root_uri=root.as_uri(), workspace_folders=[types.WorkspaceFolder(root.as_uri(), "work")])
-    )
-
-
-async def published(client: LanguageClient, uri: str, version: int) -> list[types.Diagnostic]:
-    """The diagnostics the server publishes for ``uri`` at ``version`` (earlier versions' are skipped)."""
-
-    async def wait() -> list[types.Diagnostic]:
-        while True:
-            params = await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-            if params.uri == uri and params.version == version:
-                return list(params.diagnostics)
-
-    return await asyncio.wait_for(wait(), TIMEOUT)
-
-
-def open_document(client: LanguageClient, path: Path, text: str) -> str:
-    uri = path.as_uri()
-    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)))
-    return uri
-
-
-def change_document(client: LanguageClient, uri: str, version: int, text: str) -> None:
-    client.text_document_did_change(
-        types.DidChangeTextDocumentParams(
-            types.VersionedTextDocumentIdentifier(uri=uri, version=version), [types.TextDocumentContentChangeWholeDocument(text=text)]
-        )
-    )
-
-
-def apply(text: str, edit: types.WorkspaceEdit, uri: str) -> str:
-    """What an editor does with a ``WorkspaceEdit`` (ASCII-only documents: columns are characters)."""
-    assert edit.document_changes is not None
-    (document_edit,) = edit.document_changes
-    assert isinstance(document_edit, types.TextDocumentEdit) and document_edit.text_document.uri == uri
-    lines = text.splitlines(keepends=True) + [""]
-
-    def offset(position: types.Position) -> int:
-        return sum(len(line) for line in lines[: position.line]) + position.character
-
-    for change in sorted(document_edit.edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
-        text = text[: offset(change.range.start)] + change.new_text + text[offset(change.range.end) :]
-    return text
-
-
-async def actions_at(client: LanguageClient, uri: str, where: types.Range, only: list[str] | None = None) -> dict[str, types.CodeAction]:
-    """The code actions offered for the range ``where`` (an editor sends the cursor's or the selection's range)."""
-    params = types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri),
-        range=where,
-        context=types.CodeActionContext(diagnostics=[], only=only),
-    )
-    found = await client.text_document_code_action_async(params) or []
-    return {action.title: action for action in found if isinstance(action, types.CodeAction)}
 
 
 @pytest.mark.asyncio
@@ -280,3 +204,10 @@ def test_without_pygls_the_command_says_what_to_install(monkeypatch: pytest.Monk
     monkeypatch.setitem(sys.modules, "pygls", None)
     assert main(["lsp"]) == 2
     assert "pip install 'nnlint[lsp]'" in capsys.readouterr().err
+
+
+def test_the_server_starts_without_the_engine():
+    """Checking happens in the checking process and fixes are applied on first use: the server's own start-up imports no LibCST."""
+    probe = "import sys, nnlint.lsp.server; print(sorted(m for m in ('libcst', 'nnlint.engine', 'nnlint.lsp.actions') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "[]"

@@ -21,13 +21,13 @@ from lsprotocol.converters import get_converter
 from nnlint.autofix import fixed_text
 from nnlint.diagnostic import Applicability, Diagnostic, Edit, Position, Range
 from nnlint.fixes import apply_edits
-from nnlint.lsp.documents import CheckedDocument
+from nnlint.lsp.messages import CheckedDocument
+from nnlint.lsp.server import FIX_ALL_KIND
 from nnlint.lsp.units import lsp_diagnostic, position
 from nnlint.parsing import SYNTAX_ERROR_CODE
 from nnlint.reporters.positions import SourceLines
 from nnlint.suppression import parse_suppressions
 
-FIX_ALL_KIND = f"{types.CodeActionKind.SourceFixAll.value}.nnlint"
 FIX_ALL_TITLE = "Fix all safe nnlint problems"
 _CONVERTER = get_converter()
 

@@ -1,5 +1,8 @@
 """Checking one open document: the editor's text, the settings of the pyproject above it.
 
+This runs in the server's checking process (``nnlint.lsp.worker``), never in
+the server itself: it imports the whole engine.
+
 The text checked is the one the editor holds (unsaved changes included); the
 file on disk is only used to find the configuration and, as on the command
 line, sibling modules are read as text and never imported. Settings come from
@@ -11,24 +14,14 @@ nothing and says why; the config's ``exclude`` silences excluded files.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from pygls.uris import to_fs_path
 
 from nnlint.config import ConfigError, Settings, find_config, load_settings
-from nnlint.diagnostic import Diagnostic
 from nnlint.discovery import discover
 from nnlint.engine import check_text
-
-
-@dataclass(frozen=True)
-class CheckedDocument:
-    uri: str
-    version: int | None
-    text: str
-    diagnostics: tuple[Diagnostic, ...] = ()
-    errors: tuple[str, ...] = ()  # one line each: why the document was not (fully) checked
+from nnlint.lsp.messages import CheckedDocument
 
 
 class DocumentChecker:
@@ -48,6 +41,8 @@ class DocumentChecker:
         shown_as = str(path) if path is not None else uri
         try:
             result = check_text(text, shown_as, settings, path=path)
+        except MemoryError:
+            raise  # the checking process's memory cap: it says so and starts afresh (see nnlint.lsp.worker)
         except Exception as error:  # noqa: BLE001 - the document boundary: a rule's bug must not stop the server
             return CheckedDocument(uri, version, text, errors=(f"{shown_as}: internal error ({type(error).__name__}: {error}); please report it",))
         return CheckedDocument(uri, version, text, tuple(result.diagnostics), tuple(result.errors))
