@@ -159,3 +159,22 @@ def test_uninstall_puts_back_every_function_and_the_audit_hook_goes_quiet(tmp_pa
         raw.write(b"x")
     assert (user / "raw.bin").read_bytes() == b"x"
 
+
+
+def test_a_folder_the_script_made_is_its_working_directory_under_its_own_name(user, sandbox) -> None:
+    os.mkdir(user / "runs")
+    here = os.getcwd()
+    try:
+        os.chdir(user / "runs")
+        with open("relative.txt", "w") as f:
+            f.write("r")
+        assert os.getcwd() == str(user / "runs")  # not the shadow's path in the scratch folder
+        assert os.path.abspath("relative.txt") == str(user / "runs" / "relative.txt")
+        assert os.access(user / "runs" / "relative.txt", os.R_OK)
+        with pytest.raises(IsADirectoryError) as folder:
+            os.remove(user / "runs")
+        assert folder.value.filename == str(user / "runs")
+    finally:
+        os.chdir(here)
+    sandbox.uninstall()
+    assert not (user / "runs").exists()

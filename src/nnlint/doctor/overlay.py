@@ -94,6 +94,10 @@ class Overlay:
     def owns(self, path: str) -> bool:
         return path == self.root or path.startswith(self.root + os.sep)
 
+    def unshadow(self, path: str) -> str:
+        """The user's path of a shadow (inside ROOT)."""
+        return path[len(self.root):] or os.sep
+
     def state(self, path: str) -> State:
         if _lexists(self.shadow(path)):
             return "overlay"

@@ -127,8 +127,9 @@ class Sandbox:
         yield shutil, "rmtree", self._rmtree(shutil.rmtree)
         yield from ((os, name, self._changing(getattr(os, name))) for name in ("truncate", "utime", "chmod", "setxattr", "removexattr")
                     if hasattr(os, name))
-        yield from ((os, name, self._reading(getattr(os, name))) for name in ("stat", "lstat", "chdir", "readlink", "listxattr", "getxattr")
-                    if hasattr(os, name))
+        yield from ((os, name, self._reading(getattr(os, name))) for name in
+                    ("stat", "lstat", "access", "chdir", "readlink", "listxattr", "getxattr") if hasattr(os, name))
+        yield os, "getcwd", self._getcwd(os.getcwd)
         yield os, "listdir", self._listdir(os.listdir)
         yield os, "scandir", self._scandir(os.scandir)
         for (module_name, attribute, position, keyword, writes), (owner, name) in zip(NATIVE_PATHS, _owners(NATIVE_PATHS)):
@@ -169,6 +170,26 @@ class Sandbox:
 
     # the replacements
 
+    def _as_user(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Call ``function``; an error names the user's path, never its shadow."""
+        try:
+            return function(*args, **kwargs)
+        except OSError as error:
+            for attribute in ("filename", "filename2"):
+                name = getattr(error, attribute)
+                if name is not None and self.overlay.owns(absolute_path(name) or ""):
+                    setattr(error, attribute, self.overlay.unshadow(os.fsdecode(name)))
+            raise
+
+    def _getcwd(self, real: Callable[[], str]) -> Callable[[], str]:
+        """After ``os.chdir`` into a folder the script made, the working directory is its shadow: the script sees its own path."""
+
+        def getcwd() -> str:
+            folder = real()
+            return self.overlay.unshadow(folder) if self.overlay.owns(folder) else folder
+
+        return getcwd
+
     def _write(self, path: str, action: str, **how: bool) -> str:
         self._record(path, action)
         return self.overlay.prepare_write(path, **how)
@@ -182,7 +203,7 @@ class Sandbox:
                 target = self._write(path, "written", truncate="w" in mode, create=any(letter in mode for letter in "wax"), exclusive="x" in mode)
             else:
                 target = self.overlay.lookup(path)
-            return _as_user(path, target, real, target, mode, *args, **kwargs)
+            return self._as_user(real, target, mode, *args, **kwargs)
 
         return open
 
@@ -196,7 +217,7 @@ class Sandbox:
                                      exclusive=bool(flags & os.O_CREAT and flags & os.O_EXCL))
             else:
                 target = self.overlay.lookup(user)
-            return _as_user(user, target, real, target, flags, mode)
+            return self._as_user(real, target, flags, mode)
 
         return open
 
@@ -206,7 +227,7 @@ class Sandbox:
             if user is None:
                 return real(path, **_fd(dir_fd))
             self._record(user, "removed")
-            return remove(user)
+            return self._as_user(remove, user)
 
         return removing
 
@@ -217,7 +238,7 @@ class Sandbox:
                 return real(source, target, **_fd(src_dir_fd, "src_dir_fd"), **_fd(dst_dir_fd, "dst_dir_fd"))
             self._record(user_source, "renamed")
             self._record(user_target, "written")
-            return self.overlay.rename(user_source, user_target)
+            return self._as_user(self.overlay.rename, user_source, user_target)
 
         return renaming
 
@@ -227,7 +248,7 @@ class Sandbox:
             if user is None:
                 return real(path, mode, **_fd(dir_fd))
             self._record(user, "created")
-            return self.overlay.mkdir(user, mode)
+            return self._as_user(self.overlay.mkdir, user, mode)
 
         return mkdir
 
@@ -238,7 +259,7 @@ class Sandbox:
                 return real(path, ignore_errors, onerror, **options)
             self._record(user, "removed")
             try:
-                self.overlay.rmtree(user)
+                self._as_user(self.overlay.rmtree, user)
             except OSError:
                 if ignore_errors:
                     return None
@@ -258,7 +279,7 @@ class Sandbox:
             if user is None:
                 return real(path, *args, **_fd(dir_fd), **kwargs)
             target = self._write(user, "changed", truncate=False, create=False)
-            return _as_user(user, target, real, target, *args, **kwargs)
+            return self._as_user(real, target, *args, **kwargs)
 
         return changing
 
@@ -268,7 +289,7 @@ class Sandbox:
             if user is None:
                 return real(*(() if path is None else (path,)), *args, **_fd(dir_fd), **kwargs)
             target = self.overlay.lookup(user)
-            return _as_user(user, target, real, _like(path, target), *args, **kwargs)
+            return self._as_user(real, _like(path, target), *args, **kwargs)
 
         return reading
 
@@ -365,13 +386,3 @@ def _fd(value: int | None, keyword: str = "dir_fd") -> dict[str, int]:
 def _like(original: Any, path: str) -> Any:
     """``path`` as bytes when the caller gave bytes (os.listdir and readlink answer in the type they were asked in)."""
     return os.fsencode(path) if isinstance(original, bytes) else path
-
-
-def _as_user(user: str, target: str, real: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Call ``real``; an error names the user's path, not its shadow."""
-    try:
-        return real(*args, **kwargs)
-    except OSError as error:
-        if error.filename is not None and os.fsdecode(error.filename) == target:
-            error.filename = user
-        raise
