@@ -115,6 +115,12 @@ def test_tensors_built_with_an_explicit_device_stay_on_meta() -> None:
     assert "NT109 parameter `weight` [100000, 100000] never reaches the output" in result.stdout  # traced, on meta
 
 
+def test_tensors_made_with_an_explicit_device_in_forward_stay_on_meta() -> None:
+    result = nnlint_trace(f"{HOSTILE}:HugeCpuTensorInForward", "-i", "B,16", memory=6 * 2**30)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "captured by fx" in result.stdout and "failed" not in result.stdout  # not "fx failed: can't allocate"
+
+
 def test_nothing_the_model_started_outlives_the_run(tmp_path: Path) -> None:
     pidfile = tmp_path / "pid"
     result = nnlint_trace(f"{HOSTILE}:SpawnsAndHangs", "-i", "B,3", "--timeout", "20", env={"NNLINT_TEST_PIDFILE": str(pidfile)})

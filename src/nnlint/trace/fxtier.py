@@ -24,6 +24,7 @@ from nnlint.trace import fastshapes
 from nnlint.trace.adapter import is_data_dependent
 from nnlint.trace.errors import SpecMismatch
 from nnlint.trace.frames import describe, user_frame
+from nnlint.trace.meta import StayOnMeta
 
 #: torch modules that stay leaves although they have children or control flow.
 _ATOMIC = (nn.MultiheadAttention, nn.RNNBase)
@@ -80,7 +81,8 @@ def trace_fx(model: nn.Module, given: int) -> fx.GraphModule:
     for _ in range(_MAX_LEAF_RETRIES):
         tracer = NnlintTracer(forced)
         try:
-            graph = tracer.trace(model, concrete_args=concrete or None)
+            with StayOnMeta():  # constants the forward makes with device="cpu" are traced on meta
+                graph = tracer.trace(model, concrete_args=concrete or None)
         except Exception:
             failed = tracer.failed_in
             if failed is None or failed is model or not _is_torch_module(failed) or id(failed) in forced:
@@ -154,6 +156,6 @@ class ShapeRun(fx.Interpreter):
 def propagate(module: fx.GraphModule, inputs: Sequence[torch.Tensor]) -> ShapeRun:
     """Shapes, dtypes and unknown nodes of one run of ``module`` on meta ``inputs``."""
     run = ShapeRun(module)
-    with torch.device("meta"), torch.no_grad():
+    with torch.device("meta"), torch.no_grad(), StayOnMeta():
         run.run(*inputs)
     return run

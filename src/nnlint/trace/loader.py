@@ -3,10 +3,8 @@
 The user's module is imported (its directory first on ``sys.path``, so sibling
 imports work) and the class or factory is called under ``torch.device("meta")``:
 parameters get shapes but no memory, so a 7-billion-parameter model costs
-nothing. ``torch.device("meta")`` only sets a default, so an explicit
-``device="cpu"`` (or ``"cuda"``) is rewritten to meta too: a 40 GB buffer stays
-a shape. Weight initialisation is skipped on meta tensors (there is nothing to
-initialise, and some initialisers, like ``orthogonal_``, cannot run on meta).
+nothing; an explicit ``device="cpu"`` stays on meta too and random initialisers
+are skipped (``nnlint.trace.meta``).
 A model that already exists (the Python API) is copied to meta the same way,
 without touching the user's object.
 
@@ -21,41 +19,16 @@ import importlib.util
 import os
 import sys
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
 import torch
 from torch import nn
-from torch.overrides import TorchFunctionMode
 
 from nnlint.trace.errors import TraceUsageError, describe_exception
 from nnlint.trace.frames import describe, is_library
-
-#: In-place initialisers that only write values (nothing to write on meta).
-_INITIALISERS = frozenset({
-    "normal_", "uniform_", "trunc_normal_", "kaiming_uniform_", "kaiming_normal_", "xavier_uniform_",
-    "xavier_normal_", "orthogonal_", "sparse_", "random_", "exponential_", "geometric_", "log_normal_",
-    "cauchy_", "bernoulli_", "dirac_", "eye_",
-})
-
-
-class StayOnMeta(TorchFunctionMode):
-    """Keeps the build on meta: ``device=`` of any call becomes meta, initialisers are no-ops there.
-
-    A hook, not a patch of torch: ``torch.device("meta")`` is itself such a mode,
-    but it yields to an explicit device, which would allocate for real.
-    """
-
-    def __torch_function__(self, func: Callable[..., Any], types: Any, args: Sequence[Any] = (), kwargs: Mapping[str, Any] | None = None) -> Any:
-        kwargs = dict(kwargs or {})
-        if kwargs.get("device") is not None:
-            kwargs["device"] = "meta"
-        target = args[0] if args else kwargs.get("tensor")
-        if getattr(func, "__name__", "") in _INITIALISERS and isinstance(target, torch.Tensor) and target.is_meta:
-            return target
-        return func(*args, **kwargs)
-
+from nnlint.trace.meta import StayOnMeta
 
 def user_line(error: BaseException) -> str:
     """``model.py:12`` for the innermost frame of user code in a traceback."""

@@ -26,6 +26,7 @@ from nnlint.trace.adapter import is_data_dependent, tensors_in
 from nnlint.trace.errors import SpecMismatch
 from nnlint.trace.frames import describe, user_frame
 from nnlint.trace.fxtier import flat_values
+from nnlint.trace.meta import StayOnMeta
 
 
 def _name(func: Callable[..., Any]) -> str:
@@ -173,7 +174,7 @@ def record(model: nn.Module, inputs: Sequence[torch.Tensor], names: Sequence[str
         handles.append(module.register_forward_pre_hook(lambda m, a, path=path: recorder.enter(path, m)))
         handles.append(module.register_forward_hook(lambda m, a, o: recorder.leave(), always_call=True))
     try:
-        with torch.device("meta"), torch.no_grad(), recorder:
+        with torch.device("meta"), torch.no_grad(), recorder, StayOnMeta():
             output = model(*inputs)
     finally:
         for handle in handles:
