@@ -95,6 +95,16 @@ def test_system_exit_in_a_factory_is_an_error_that_says_where() -> None:
     assert_one_line_error(result, "sys.exit(3)", f"hostile.py:{line_of(HOSTILE, 'raise SystemExit(3)')}")
 
 
+def test_a_crash_in_the_models_code_is_an_error_that_says_where() -> None:
+    result = nnlint_trace(f"{HOSTILE}:CrashesInInit", "-i", "B,3")
+    assert_one_line_error(result, "crashed the trace process (Segmentation fault)", f"hostile.py:{line_of(HOSTILE, 'string_at(0)')}")
+
+
+def test_a_model_that_kills_its_process_is_an_error() -> None:
+    result = nnlint_trace(f"{HOSTILE}:KillsItself", "-i", "B,3")
+    assert_one_line_error(result, "the trace process was killed by SIGKILL before the model was traced")
+
+
 def test_the_models_prints_go_to_stderr_and_stdout_stays_json() -> None:
     result = nnlint_trace(f"{HOSTILE}:PrintsMegabytes", "-i", "B,16", "--format", "json")
     assert result.returncode == 0, result.stderr[-2000:]
