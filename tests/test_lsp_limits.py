@@ -22,7 +22,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 
 from nnlint.limits import MB
 
-from lsp_support import BUGGY, TIMEOUT, change_document, open_document, published, start, training_script
+from lsp_support import BUGGY, TIMEOUT, actions_at, change_document, open_document, published, start, training_script
 
 SERVER = [sys.executable, "-m", "nnlint.cli", "lsp"]
 MEMORY_CAP = 1200  # MB of address space: the checking process starts at about 700 MB, the slow document needs GBs
@@ -72,6 +72,8 @@ async def test_a_document_over_the_size_cap_is_one_diagnostic_saying_so(client: 
     uri = open_document(client, tmp_path / "generated.py", huge)
     reason = _only_reason(await published(client, uri, 1))
     assert reason == "not checked: too large (2.5 MB, the limit is 1.0 MB; raise it with nnlint lsp --max-file-size MB)"
+    top = types.Position(0, 0)
+    assert await actions_at(client, uri, types.Range(top, top)) == {}
     await _small_document_still_checked(client, tmp_path)
 
 

@@ -193,8 +193,8 @@ def create_server(limits: ServerLimits | None = None) -> NnlintServer:
         if not ls.is_python(uri):
             return []  # not open (or not Python): nothing to act on
         checked = await ls.current(uri)
-        if checked is None:
-            return []
+        if checked is None or checked.skipped is not None:
+            return []  # closed meanwhile, or not checked (a cap): no fixes, and no LibCST on a document too big for it
         capabilities = ls.client_capabilities.workspace
         versioned = bool(capabilities and capabilities.workspace_edit and capabilities.workspace_edit.document_changes)
         only = [str(getattr(kind, "value", kind)) for kind in params.context.only] if params.context.only else None
