@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import nnlint
-from nnlint import deep_stack, engine
+from nnlint import deep_stack, engine, parsing
 from nnlint.cli import main
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo"
@@ -126,3 +126,14 @@ def test_the_time_limit_stops_a_check_running_on_the_deep_stack(
     assert errors == ["error: slow.py: took longer than 0.5 s to check; not checked "
                       "(raise the limit with --max-file-time; please report the file)"]
     assert (code, codes, ran_to_the_end) == (2, ["NN402", "NN201", "NN101", "NN301"], [])
+
+
+def test_python_s_own_refusal_without_a_message_still_says_why(project: Path, capsys: pytest.CaptureFixture[str],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python 3.11's parser gives up on ~200 nested lambdas with a bare MemoryError: the line said 'MemoryError: )'."""
+    def refuse(text: str) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(parsing, "parse_quietly", refuse)
+    (project / "train.py").write_text(demo_with("x"), encoding="utf-8")
+    assert check(capsys, "train.py") == (2, [], ["error: train.py: cannot parse (MemoryError: too deeply nested); not checked"])

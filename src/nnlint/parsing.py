@@ -27,7 +27,7 @@ def python_syntax_problem(text: str, shown_as: str) -> Diagnostic | str | None:
         line, column = error.lineno or 1, max((error.offset or 1) - 1, 0)
         return syntax_error(shown_as, f"{type(error).__name__}: {error.msg}", line, column)
     except (RecursionError, MemoryError, ValueError) as error:
-        return f"{shown_as}: cannot parse ({type(error).__name__}: {error or 'too deeply nested'}); not checked"
+        return f"{shown_as}: cannot parse ({type(error).__name__}: {str(error) or 'too deeply nested'}); not checked"
     return None
 
 
