@@ -103,7 +103,10 @@ class RawSession:
 
     def __init__(self, root: Path, *arguments: str) -> None:
         self.root = root
-        self.process = subprocess.Popen([sys.executable, "-m", "nnlint.cli", "lsp", *arguments], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.log = root / "server-stderr.txt"  # the server's log (a file, so it never blocks on a full pipe)
+        with self.log.open("wb") as log:
+            command = [sys.executable, "-m", "nnlint.cli", "lsp", *arguments]
+            self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log)
         self._buffer = b""
         self.seen: list[dict[str, Any]] = []  # every message received, in order
 

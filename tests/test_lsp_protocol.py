@@ -67,6 +67,7 @@ def test_a_request_with_invalid_params_is_answered_invalid_params_in_one_line(ra
     message = answer["error"]["message"]
     assert message.startswith("invalid params for textDocument/codeAction: ") and "\n" not in message and "Traceback" not in message
     assert [d["code"] for d in raw.open_and_wait("alive.py", BUGGY)] == ["NN301"], "the server goes on"
+    assert "Traceback" not in raw.log.read_text(encoding="utf-8", errors="replace"), "the server's log says it in one line too"
 
 
 def test_a_notification_with_invalid_params_is_dropped_silently(raw: RawSession):

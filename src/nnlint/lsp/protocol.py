@@ -2,7 +2,8 @@
 
 pygls leaves three holes, each of which an editor shows to the user:
 - a request whose params do not deserialize is never answered (the editor
-  waits for ever); here it is answered ``-32602 InvalidParams`` with one line;
+  waits for ever); here it is answered ``-32602 InvalidParams`` with one line,
+  which is also all the server's log says (not pygls's traceback);
 - a notification with such params pops "Error in server"; here it is logged
   and dropped, as the protocol allows for notifications;
 - ``didChange`` for a document that was never opened raises ``KeyError``
@@ -36,7 +37,18 @@ class _Refused:
     jsonrpc: str = "2.0"
 
 
+class _DeserializingTraceback(logging.Filter):
+    """pygls logs a traceback for each message it cannot deserialize; ``handle_message`` logs one line instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Unable to deserialize message")
+
+
 class NnlintProtocol(LanguageServerProtocol):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        logging.getLogger("pygls.protocol.json_rpc").addFilter(_DeserializingTraceback())
+
     def structure_message(self, data: dict[str, Any]) -> Any:
         try:
             return super().structure_message(data)
