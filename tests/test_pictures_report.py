@@ -129,3 +129,17 @@ def test_the_json_has_no_nan_even_when_the_loss_is_nan() -> None:
     report = DoctorReport(steps=1, metrics={"loss": [math.nan], "layers": {"fc": {"grad_norms": [math.inf]}}})
     text = json.dumps(report.lsp_json({}), allow_nan=False)
     assert json.loads(text)["doctor"]["metrics"] == {"loss": [None], "layers": {"fc": {"grad_norms": [None]}}}
+
+
+def test_the_layers_a_finding_names_are_marked_on_its_chart() -> None:
+    pytest.importorskip("plotly")
+    import re
+
+    from nnlint.pictures.doctor_report import render_report
+
+    layers = {name: {"name": name, "kind": "Linear", "order": order, "grad_norms": [10.0 ** -order]} for order, name in enumerate(["0", "2", "22"])}
+    message = "vanishing gradients at step 0: ||g||/||w|| of the first layer 0 (Linear) is 1e-9 and of the last layer 22 (Linear) 0.8"
+    diagnostic = Diagnostic("ND144", "vanishing-gradient", message, "train.py", Range.of(0, 0, 0, 1))
+    page = render_report(DoctorReport(diagnostics=[diagnostic], steps=1, metrics={"loss": [1.0], "layers": layers}), "t")
+    marks = re.search(r'"name":"named by a finding","x":(\[[^\]]*\])', page)
+    assert marks is not None and json.loads(marks.group(1)) == ["0", "22"]  # not "2", a substring of "22 (Linear)"

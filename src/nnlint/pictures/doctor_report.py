@@ -10,6 +10,7 @@ numbers the checks compare with) and lists the findings it is the evidence of.
 from __future__ import annotations
 
 import math
+import re
 from html import escape
 from typing import Any
 
@@ -25,7 +26,7 @@ _BAND = "rgba(44, 160, 44, 0.12)"
 
 def plotly_available() -> bool:
     try:
-        import plotly  # noqa: F401
+        import plotly  # type: ignore[import-untyped]  # noqa: F401
     except ImportError:
         return False
     return True
@@ -33,8 +34,8 @@ def plotly_available() -> bool:
 
 def render_report(report: DoctorReport, title: str) -> str:
     """The whole page as a string (plotly must be importable)."""
-    import plotly.graph_objects as go
-    from plotly.offline import get_plotlyjs
+    import plotly.graph_objects as go  # type: ignore[import-untyped]
+    from plotly.offline import get_plotlyjs  # type: ignore[import-untyped]
 
     findings: dict[str, list[Diagnostic]] = {chart: [] for chart in CHARTS}
     for diagnostic in report.diagnostics:
@@ -52,6 +53,7 @@ def render_report(report: DoctorReport, title: str) -> str:
                             f"{_finding_list(findings[chart])}</section>")
             continue
         _mark(figure, findings[chart])
+        _mark_layers(figure, chart, findings[chart], metrics)
         figure.update_layout(title=figure.layout.title.text or heading, height=380, margin={"l": 60, "r": 20, "t": 50, "b": 60}, template="plotly_white")
         div = figure.to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{chart}", config={"displaylogo": False})
         sections.append(f'<section id="{chart}" class="chart">{div}{_finding_list(findings[chart])}</section>')
@@ -77,6 +79,28 @@ def _mark(figure: Any, diagnostics: list[Diagnostic]) -> None:
         figure.update_layout(title_font_color=_FINDING)
 
 
+#: chart -> (layer metric a marked layer's point sits at, subplot row/col or None)
+_LAYER_POINTS: dict[str, tuple[str, dict[str, int]]] = {"gradient-flow": ("grad_norms", {}), "activations": ("init_std", {"row": 1, "col": 1})}
+
+
+def _mark_layers(figure: Any, chart: str, diagnostics: list[Diagnostic], metrics: dict[str, Any]) -> None:
+    """A red cross on each layer a finding of this chart names (as messages name layers: ``fc1 (Linear)``)."""
+    if chart not in _LAYER_POINTS or not diagnostics:
+        return
+    key, subplot = _LAYER_POINTS[chart]
+    marked = []
+    for name, data in _ordered_layers(metrics):
+        value = data.get(key)
+        value = value[0] if isinstance(value, list) and value else value
+        label = name if data.get("where") else f"{name} ({data.get('kind')})"
+        named = re.compile(rf"(?<![\w.]){re.escape(label)}")  # "2 (Linear)" is not named by "22 (Linear)"
+        if isinstance(value, (int, float)) and value > 0 and any(named.search(d.message) for d in diagnostics):
+            marked.append((name, value))
+    if marked:
+        figure.add_scatter(x=[name for name, _ in marked], y=[value for _, value in marked], mode="markers", name="named by a finding",
+                           marker={"symbol": "x", "size": 13, "color": _FINDING}, **subplot)
+
+
 def _finite(values: list[Any]) -> list[float | None]:
     return [value if isinstance(value, (int, float)) and math.isfinite(value) else None for value in values]
 
@@ -91,7 +115,7 @@ def _loss(go: Any, metrics: dict[str, Any]) -> Any:
     losses = metrics.get("loss") or []
     if not losses:
         return None
-    from plotly.subplots import make_subplots
+    from plotly.subplots import make_subplots  # type: ignore[import-untyped]
 
     overfit = metrics.get("overfit")
     figure = make_subplots(rows=1, cols=2, shared_yaxes=True, column_widths=[0.55, 0.45],
@@ -159,7 +183,7 @@ def _activations(go: Any, metrics: dict[str, Any]) -> Any:
     fractions = [(name, data) for name, data in layers if any(data.get(key) is not None for key in ("dead_units_last", "saturated_last"))]
     if not scaled and not fractions:
         return None
-    from plotly.subplots import make_subplots
+    from plotly.subplots import make_subplots  # type: ignore[import-untyped]
 
     low, high = codes.ACTIVATION_BAND
     figure = make_subplots(rows=1, cols=2, subplot_titles=(f"output std per layer (band [{low}, {high}])",

@@ -39,8 +39,9 @@ def picture_problem(args: argparse.Namespace) -> str | None:
 def write_pictures(report: DoctorReport, args: argparse.Namespace) -> None:
     """Write what was asked for and say where on stderr (stdout may hold JSON); a failure is one line, not a traceback."""
     if args.report is not None:
+        page = render_report(report, f"nnlint doctor {os.path.basename(args.script)}")
         try:
-            write_output(args.report, lambda out: out.write(render_report(report, f"nnlint doctor {os.path.basename(args.script)}")))
+            write_output(args.report, lambda out: print(page, end="", file=out))
             print(f"report: {args.report}", file=sys.stderr)
         except OSError as error:
             print(f"nnlint doctor: --report {args.report}: {error.strerror or error}", file=sys.stderr)

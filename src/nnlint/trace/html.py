@@ -86,7 +86,9 @@ def groups(graph: networkx.DiGraph) -> dict[str, str]:
 
 def page_data(graph: networkx.DiGraph) -> dict[str, Any]:
     """What ``graph.js`` draws: nodes, edges (with the dims they carry), module groups and findings."""
-    nodes, findings, placed = [], [], scopes(graph)
+    nodes: list[dict[str, Any]] = []
+    findings: list[dict[str, str]] = []
+    placed = scopes(graph)
     for name, data in graph.nodes(data=True):
         codes = [code for code in str(data.get("flags") or "").split(",") if code]
         nodes.append({
