@@ -143,3 +143,29 @@ def test_the_layers_a_finding_names_are_marked_on_its_chart() -> None:
     page = render_report(DoctorReport(diagnostics=[diagnostic], steps=1, metrics={"loss": [1.0], "layers": layers}), "t")
     marks = re.search(r'"name":"named by a finding","x":(\[[^\]]*\])', page)
     assert marks is not None and json.loads(marks.group(1)) == ["0", "22"]  # not "2", a substring of "22 (Linear)"
+
+
+def test_a_report_that_cannot_be_written_is_refused_before_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    from nnlint.pictures import options
+    from nnlint.pictures.doctor_report import NEEDS_PLOTLY
+
+    args = argparse.Namespace(report=str(tmp_path), tensorboard=None, script="train.py")
+    assert options.picture_problem(args) == f"--report {tmp_path}: is a directory"
+    assert options.picture_problem(argparse.Namespace(report=None, tensorboard=None, script="train.py")) is None
+    monkeypatch.setattr(options, "plotly_available", lambda: False)
+    args.report = str(tmp_path / "r.html")
+    assert options.picture_problem(args) == NEEDS_PLOTLY
+
+
+def test_a_report_write_that_fails_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    from nnlint.pictures import options
+
+    monkeypatch.setattr(options, "render_report", lambda report, title: "<html></html>")
+    target = tmp_path / "gone" / "r.html"  # the folder disappeared during the run
+    options.write_pictures(DoctorReport(steps=1), argparse.Namespace(report=str(target), tensorboard=None, script="train.py"))
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"nnlint doctor: --report {target}: ") and "Traceback" not in err
