@@ -223,7 +223,9 @@ class UnshuffledTrainLoader(Rule):
             return
         problem = "this DataLoader feeds training but does not shuffle: every epoch sees the data in stored order"
         fixable = here and not syntax.has_star_args(loader.call)
-        self.report(loader.call if here else node.iter, fix=self._fix(loader.call) if fixable else None, problem=problem)
+        line = self.context.line_of(node)
+        notes = (f"because: its batches reach backward() in the loop on line {line}",) if here and line is not None else ()
+        self.report(loader.call if here else node.iter, fix=self._fix(loader.call) if fixable else None, notes=notes, problem=problem)
 
     def _loader(self, expression: cst.BaseExpression) -> Instance | None:
         value = self.context.value(unwrap_iteration(self.context, expression))

@@ -147,4 +147,6 @@ class SingleLogitCrossEntropy(Rule):
         head = head_step(final_steps(self.context, loss.input))
         if head is None or head_outputs(head) != 1:
             return
-        self.report(node, loss=loss.shown, head=short(head.op))
+        line = self.context.line_of(head.node) if head.module_key == self.context.info.key else None
+        notes = (f"because: the scores come from {short(head.op)} with one output, built on line {line}",) if line is not None else ()
+        self.report(node, notes=notes, loss=loss.shown, head=short(head.op))
