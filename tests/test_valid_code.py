@@ -120,12 +120,13 @@ def test_the_time_limit_stops_a_check_running_on_the_deep_stack(
         return original(result, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(engine, "_check_tree", slow_check_tree)
-    (project / "slow.py").write_text(demo_with("x"), encoding="utf-8")
-    (project / "train.py").write_text(demo_with("x"), encoding="utf-8")
-    code, codes, errors = check(capsys, "--max-file-time", "0.5", "slow.py", "train.py")
-    assert errors == ["error: slow.py: took longer than 0.5 s to check; not checked "
+    small = "import torch.nn as nn\nmodel = nn.Linear(784, 10)\ncriterion = nn.NLLLoss()\nloss = criterion(model(x), y)\n"
+    (project / "slow.py").write_text(small, encoding="utf-8")
+    (project / "train.py").write_text(small, encoding="utf-8")  # small: checked well within the limit on a busy machine
+    code, codes, errors = check(capsys, "--max-file-time", "3", "slow.py", "train.py")
+    assert errors == ["error: slow.py: took longer than 3 s to check; not checked "
                       "(raise the limit with --max-file-time; please report the file)"]
-    assert (code, codes, ran_to_the_end) == (2, ["NN402", "NN201", "NN101", "NN301"], [])
+    assert (code, codes, ran_to_the_end) == (2, ["NN301"], [])
 
 
 def test_python_s_own_refusal_without_a_message_still_says_why(project: Path, capsys: pytest.CaptureFixture[str],
