@@ -38,7 +38,8 @@ def test_every_process_the_script_started_ends_with_the_run(capsys, ending, says
     assert survivors(marker) == []
 
 
-def test_ctrl_c_ends_every_process_the_script_started(tmp_path) -> None:
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 128 + signal.SIGTERM)], ids=["ctrl-c", "sigterm"])
+def test_an_interrupted_doctor_ends_every_process_the_script_started(tmp_path, signum, code) -> None:
     marker = f"nnlint-doctor-test-{secrets.token_hex(6)}"
     command = [sys.executable, "-m", "nnlint.cli", "doctor", str(FIXTURES / "starts_processes.py"), "--", marker, "interrupt"]
     nnlint = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
@@ -47,8 +48,8 @@ def test_ctrl_c_ends_every_process_the_script_started(tmp_path) -> None:
     try:
         while "ready" not in lines.get(timeout=300):  # the script's own output: its processes are started
             pass
-        nnlint.send_signal(signal.SIGINT)
-        assert nnlint.wait(timeout=300) == 130
+        nnlint.send_signal(signum)
+        assert nnlint.wait(timeout=300) == code
     finally:
         nnlint.kill()
     assert survivors(marker) == []

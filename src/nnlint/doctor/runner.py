@@ -13,15 +13,17 @@ parent only waits.
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -40,7 +42,7 @@ class RunFailed(Exception):
 
 def run_script(script: str, args: list[str], *, steps: int, timeout: float, quiet: bool, console: Console) -> DoctorReport:
     """Run ``script`` under the doctor and return its report; raises ``RunFailed`` when there is none."""
-    with tempfile.TemporaryDirectory(prefix="nnlint-doctor-") as folder:
+    with _terminate_unwinds(), tempfile.TemporaryDirectory(prefix="nnlint-doctor-") as folder:
         result, scratch = Path(folder) / "report.json", Path(folder) / "overlay"
         scratch.mkdir()
         token = secrets.token_hex(8)
@@ -72,6 +74,23 @@ def run_script(script: str, args: list[str], *, steps: int, timeout: float, quie
             ending = f"the doctor's child process for {script} ended with code {process.returncode} and no report"
             raise RunFailed(f"{ending}: {last}" if last else ending)
         return DoctorReport.from_json(result.read_text(encoding="utf-8"))
+
+
+@contextlib.contextmanager
+def _terminate_unwinds() -> Iterator[None]:
+    """SIGTERM (``kill``, ``timeout``, a CI runner cancelling) ends nnlint as Ctrl-C does: through the cleanup, exit 143."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _end(process: subprocess.Popen[bytes], token: str) -> None:
