@@ -60,3 +60,14 @@ def test_the_checkpoint_idiom_keeps_the_checkpoint_and_the_script_reloads_what_i
     assert "30 optimizer steps" in out
     assert snapshot(tmp_path) == before  # was: truncated to 0 bytes
     assert "ckpt.pt (written at" in out and "reloads_checkpoint.py:22" in out
+
+
+def test_dataloader_workers_write_into_the_same_overlay_and_nothing_hangs(capsys, tmp_path) -> None:
+    log = tmp_path / "samples.log"
+    log.write_text("before the run\n")
+    os.utime(log, OLD)
+    before = snapshot(tmp_path)
+    code, out, _ = doctor(capsys, "--quiet", "--steps", "20", str(FIXTURES / "workers_write.py"), "--", str(log))
+    assert "error: " not in out and code in (0, 1), out  # was: the workers could not pass batches (multiprocessing's socket folder)
+    assert "20 optimizer steps" in out
+    assert snapshot(tmp_path) == before

@@ -15,6 +15,7 @@ files in the overlay).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import os
@@ -29,7 +30,7 @@ State = Literal["overlay", "real", "missing"]
 # The functions as they were when nnlint imported this module, before any sandbox replaced them.
 _open, _lstat, _stat, _mkdir, _rename, _remove, _rmdir, _listdir, _readlink, _symlink, _chmod, _utime = (
     io.open, os.lstat, os.stat, os.mkdir, os.rename, os.remove, os.rmdir, os.listdir, os.readlink, os.symlink, os.chmod, os.utime)
-_rmtree = shutil.rmtree
+_rmtree, _link = shutil.rmtree, os.link
 
 
 _overlays: weakref.WeakSet[Overlay] = weakref.WeakSet()
@@ -242,18 +243,29 @@ class Overlay:
             return shadow
 
     def _copy(self, path: str, shadow: str) -> None:
-        """Copy one real entry (file, link or empty folder) to its shadow, keeping its mode and times."""
+        """Copy one real entry (file, link or empty folder) to its shadow, keeping its mode and times.
+
+        DataLoader workers are forks with overlays of their own over the same
+        folder: a copy is made aside and linked into place, so that a worker
+        never truncates a shadow another one has already written to.
+        """
         info = _lstat(path)
-        if stat.S_ISLNK(info.st_mode):
-            _symlink(_readlink(path), shadow)
-            return
-        if stat.S_ISDIR(info.st_mode):
-            _mkdir(shadow)
-        else:
-            with _open(path, "rb") as source, _open(shadow, "wb") as copy:
-                shutil.copyfileobj(source, copy)
-        _chmod(shadow, stat.S_IMODE(info.st_mode))
-        _utime(shadow, ns=(info.st_atime_ns, info.st_mtime_ns))
+        with contextlib.suppress(FileExistsError):
+            if stat.S_ISLNK(info.st_mode):
+                _symlink(_readlink(path), shadow)
+            elif stat.S_ISDIR(info.st_mode):
+                _mkdir(shadow)
+                _chmod(shadow, stat.S_IMODE(info.st_mode))
+            else:
+                aside = os.path.join(self.root, f".copy-{os.getpid()}-{threading.get_ident()}")
+                try:
+                    with _open(path, "rb") as source, _open(aside, "wb") as copy:
+                        shutil.copyfileobj(source, copy)
+                    _chmod(aside, stat.S_IMODE(info.st_mode))
+                    _utime(aside, ns=(info.st_atime_ns, info.st_mtime_ns))
+                    _link(aside, shadow)
+                finally:
+                    _remove(aside)
 
     def _check_parent(self, path: str) -> None:
         parent = os.path.dirname(path)
@@ -270,7 +282,8 @@ class Overlay:
             missing.append(folder)
             folder = os.path.dirname(folder)
         for folder in reversed(missing):
-            _mkdir(folder)
+            with contextlib.suppress(FileExistsError):  # made by a forked worker meanwhile
+                _mkdir(folder)
         self.changed = True
 
     def _hide(self, path: str) -> None:

@@ -91,10 +91,24 @@ class Sandbox:
             replaced[id(original)] = self._replace(owner, name, replacement)
         for function in _functions(CAPTURED_DEFAULTS):
             self._swap_defaults(function, replaced)
+        self._private_multiprocessing_folder()
         dont_write_bytecode = sys.dont_write_bytecode
         sys.dont_write_bytecode = True  # importing the script's own modules would write __pycache__ next to them
         self._restore.append(lambda: setattr(sys, "dont_write_bytecode", dont_write_bytecode))
         return self
+
+    def _private_multiprocessing_folder(self) -> None:
+        """multiprocessing binds sockets (DataLoader workers pass tensors through one) in a folder it makes with
+        tempfile.mkdtemp: native code cannot see a folder that exists only in the overlay, so give it a real one there."""
+        multiprocessing = sys.modules.get("multiprocessing")
+        if multiprocessing is None:
+            return
+        config = multiprocessing.current_process()._config  # no public setter for multiprocessing.util.get_temp_dir()
+        if config.get("tempdir") is None:
+            folder = os.path.join(self.overlay.root, ".multiprocessing")
+            os.makedirs(folder, exist_ok=True)
+            config["tempdir"] = folder
+            self._restore.append(lambda: config.pop("tempdir", None))
 
     def uninstall(self) -> None:
         while self._restore:
