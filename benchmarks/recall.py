@@ -33,6 +33,7 @@ default rule set, whatever the repository's own settings say).
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import re
@@ -303,6 +304,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--src", type=Path, metavar="DIR",
                         help="measure the nnlint package under DIR (e.g. a git archive of a commit's src/) "
                              "with the venv's Python, instead of the installed one")
+    parser.add_argument("--project", metavar="GLOB", help="only the projects whose folder name matches GLOB")
     parser.add_argument("--only", metavar="CONSTRUCT", choices=sorted(CONSTRUCTS),
                         help="only the labels of this construct (and the projects that have one)")
     parser.add_argument("--json", metavar="OUT", type=Path, help="write every figure and list to this file")
@@ -318,6 +320,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     checker = Checker.from_args(args.nnlint, args.src)
     try:
         projects = load_corpus()
+        if args.project:
+            projects = [p for p in projects if fnmatch.fnmatchcase(p.name, args.project)]
         if args.only:
             projects = [p for p in projects
                         if any(args.only in lb.constructs for lb in parse_labels(p.name, p.path / "buggy"))]
