@@ -62,6 +62,8 @@ class CorpusError(Exception):
 
 @dataclass(frozen=True)
 class Label:
+    """A seeded bug: the finding of ``code`` that must land on ``file:line`` of buggy/."""
+
     project: str
     file: str  # relative to the project's buggy/ folder, with /
     line: int  # 1-based
@@ -71,6 +73,8 @@ class Label:
 
 @dataclass(frozen=True)
 class Project:
+    """One folder of the corpus: buggy/, fixed/ and the style its project.toml names."""
+
     name: str
     path: Path
     style: str
@@ -81,6 +85,7 @@ class Project:
 
 
 def python_files(root: Path) -> List[Path]:
+    """The .py files under ``root``, in a fixed order (reports and tests are stable)."""
     return sorted(p for p in root.rglob("*.py") if p.is_file())
 
 
@@ -105,6 +110,7 @@ def parse_labels(project: str, root: Path) -> List[Label]:
 
 
 def load_project(path: Path) -> Project:
+    """Read one project's manifest; a missing style or twin folder is a CorpusError."""
     manifest = path / "project.toml"
     try:
         data = tomllib.loads(manifest.read_text(encoding="utf-8"))
