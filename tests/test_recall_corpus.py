@@ -102,3 +102,16 @@ def test_one_finding_elsewhere_counts_for_one_label_only() -> None:
     outcome = recall.match(project, [first, second], [between], [])
     assert outcome.elsewhere == [(second, between)]
     assert outcome.missed == [first]
+
+
+def test_a_project_without_style_or_twin_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "buggy").mkdir()
+    (tmp_path / "project.toml").write_text('style = "made-up"\n')
+    with pytest.raises(recall_corpus.CorpusError, match="style must be one of"):
+        recall_corpus.load_project(tmp_path)
+    (tmp_path / "project.toml").write_text('style = "plain-local"\n')
+    with pytest.raises(recall_corpus.CorpusError, match="has no fixed/ folder"):
+        recall_corpus.load_project(tmp_path)
+    (tmp_path / "project.toml").write_text("style = \n")
+    with pytest.raises(recall_corpus.CorpusError, match="project.toml"):
+        recall_corpus.load_project(tmp_path)
