@@ -68,6 +68,16 @@ def test_valid_deep_nesting_is_checked(project: Path, capsys: pytest.CaptureFixt
     assert check(capsys, "train.py") == (1, ["NN402", "NN201", "NN101", "NN301"], [])
 
 
+#: Chains nest without brackets, so Python takes them far deeper than 200 (all were "internal error").
+CHAINS = {"subscripts": "x" + "[0]" * 800, "attributes": "x" + ".a" * 800, "additions": "x" + " + x" * 800, "negations": "-" * 400 + "x"}
+
+
+@pytest.mark.parametrize("kind", sorted(CHAINS))
+def test_valid_long_chains_are_checked(project: Path, capsys: pytest.CaptureFixture[str], kind: str) -> None:
+    (project / "train.py").write_text(demo_with(CHAINS[kind]), encoding="utf-8")
+    assert check(capsys, "train.py") == (1, ["NN402", "NN201", "NN101", "NN301"], [])
+
+
 def test_the_python_api_checks_deep_nesting_too() -> None:
     plain = nnlint.check_source(demo_with("x"))
     deep = nnlint.check_source(demo_with(nested("dict", 199)))
