@@ -32,7 +32,7 @@ model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
 criterion = nn.NLLLoss()
 loss = criterion(model(x), y)
 """
-BUGGY_LINE = "a.py:4:8: NN301 NLLLoss gets raw logits (the output of nn.Linear); it expects log-probabilities"
+BUGGY_LINE = "a.py:4:8: NN301 error NLLLoss gets raw logits (the output of nn.Linear); it expects log-probabilities"
 CLEAN = """\
 import torch.nn as nn
 model = nn.Sequential(nn.Linear(784, 10), nn.LogSoftmax(dim=1))
@@ -88,7 +88,7 @@ def test_findings_exit_1_with_one_concise_line_each(work: Path, capsys: pytest.C
     write(work / "a.py", BUGGY)
     code, out, err = nnlint(capsys, "--format", "concise", "a.py")
     assert (code, err) == (1, "")
-    assert out.splitlines() == [BUGGY_LINE, "Found 1 problem (1 fixable)."]
+    assert out.splitlines() == [BUGGY_LINE, "Found 1 problem (0 fixable; 1 more with --unsafe-fixes)."]
 
 
 def test_check_subcommand_is_the_default(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -247,7 +247,7 @@ def test_full_format_shows_frame_checklist_and_help(work: Path, capsys: pytest.C
     write(work / "a.py", BUGGY)
     code, out, _ = nnlint(capsys, "--format", "full", "a.py")
     assert code == 1
-    assert out.startswith("a.py:4:8: NN301 [nll-loss-without-log-softmax] NLLLoss gets raw logits")
+    assert out.startswith("a.py:4:8: NN301 error [nll-loss-without-log-softmax] NLLLoss gets raw logits")
     assert "4 | loss = criterion(model(x), y)" in out
     assert "  |        ^^^^^^^^^^^^^^^^^^^^^^\n" in out
     assert "checklist: item 19 (Loss input conventions)" in out

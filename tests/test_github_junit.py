@@ -51,7 +51,7 @@ def test_github_annotation_of_a_finding(buggy: Path, capsys: pytest.CaptureFixtu
         "::error file=train.py,line=4,col=8,endLine=4,endColumn=30,title=NN301::"
         "NLLLoss gets raw logits (the output of nn.Linear); it expects log-probabilities%0Ahelp: "
     )
-    assert summary == "Found 1 problem (1 fixable)."
+    assert summary == "Found 1 problem (0 fixable; 1 more with --unsafe-fixes)."
 
 
 def test_github_escapes_properties_and_data_and_maps_severity():

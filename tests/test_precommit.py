@@ -74,7 +74,7 @@ def test_the_hook_fails_on_the_bug_and_passes_after_the_fix(tmp_path: Path):
 
     failed = pre_commit(project, home)
     assert failed.returncode == 1, failed.stdout + failed.stderr
-    assert "train.py:4:8: NN301 NLLLoss gets raw logits" in failed.stdout
+    assert "train.py:4:8: NN301 error NLLLoss gets raw logits" in failed.stdout
 
     (environment,) = home.glob("repo*/py_env-*")
     python = environment / "bin" / "python"

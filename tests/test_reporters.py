@@ -85,11 +85,11 @@ def render(fmt: str, diagnostics=DIAGNOSTICS, *, color: bool | None = False, err
 def test_concise_lines_are_sorted_one_based_and_counted():
     assert render("concise") == (
         "error: broken.py: cannot decode as UTF-8\n"
-        "model.py:10:5: NT101 fc1 never gets a gradient\n"
-        "train.py:2:11: NN501 a call after a tab\n"
-        "train.py:3:21: NN301 NLLLoss gets raw logits\n"
-        "train.py:4:9: NN102 a sum over two lines\n"
-        "Found 4 problems (1 fixable).\n"
+        "model.py:10:5: NT101 info fc1 never gets a gradient\n"
+        "train.py:2:11: NN501 warning a call after a tab\n"
+        "train.py:3:21: NN301 warning NLLLoss gets raw logits\n"
+        "train.py:4:9: NN102 error a sum over two lines\n"
+        "Found 4 problems (0 fixable; 1 more with --unsafe-fixes).\n"
     )
 
 
@@ -104,7 +104,7 @@ def test_concise_with_only_errors_does_not_claim_success():
 # --- full ------------------------------------------------------------------------------
 
 FULL_UNICODE_BLOCK = """\
-train.py:3:21: NN301 [nll-loss-on-logits] NLLLoss gets raw logits
+train.py:3:21: NN301 warning [nll-loss-on-logits] NLLLoss gets raw logits
   |
 2 |     logits = model(x)
 3 | emoji = "😀"; loss = nll(logits)
@@ -137,7 +137,7 @@ def test_full_underline_stays_aligned_after_a_tab():
 def test_full_multi_line_span_underlines_to_the_end_of_its_first_line():
     text = render("full", [MULTI_LINE], errors=())
     assert text.startswith(
-        "train.py:4:9: NN102 [split-sum] a sum over two lines\n"
+        "train.py:4:9: NN102 error [split-sum] a sum over two lines\n"
         "  |\n"
         "3 | emoji = \"😀\"; loss = nll(logits)\n"
         "4 | total = (a +\n"
@@ -171,7 +171,7 @@ def test_full_elides_the_middle_of_a_long_span():
 def test_full_without_source_has_a_header_and_advice_but_no_frame():
     text = render("full", [NO_SOURCE], errors=())
     assert text.startswith(
-        "model.py:10:5: NT101 [frozen-layer] fc1 never gets a gradient\n"
+        "model.py:10:5: NT101 info [frozen-layer] fc1 never gets a gradient\n"
         "   = checklist: item 23 (Frozen layers or variables)\n"
         "\n"
     )
@@ -181,7 +181,7 @@ def test_full_ends_with_a_summary_and_counts_per_code():
     extra_tab = Diagnostic(**{**TAB.__dict__, "range": Range.of(0, 0, 0, 6)})
     text = render("full", [*DIAGNOSTICS, extra_tab], errors=())
     assert text.endswith(
-        "Found 5 problems (1 fixable with --fix).\n"
+        "Found 5 problems (0 fixable with --fix; 1 more with --unsafe-fixes).\n"
         "2  NN501  tabbed-call\n"
         "1  NN102  split-sum\n"
         "1  NN301  nll-loss-on-logits\n"

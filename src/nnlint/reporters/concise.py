@@ -1,4 +1,4 @@
-"""One line per finding, ``path:line:col: CODE message``, for editors' quickfix lists and grep.
+"""One line per finding, ``path:line:col: CODE severity message``, for editors' quickfix lists and grep.
 
 Lines and columns are 1-based code points, as ruff and flake8 print them, so
 the same problem-matchers parse both.
@@ -17,5 +17,5 @@ def write(report: Report, out: TextIO, *, color: bool) -> None:
         out.write(ALL_PASSED + "\n")
         return
     out.writelines(f"error: {error}\n" for error in report.errors)
-    out.writelines(f"{d.path}:{d.line + 1}:{d.column + 1}: {d.code} {d.message}\n" for d in report.diagnostics)
-    out.write(found_line(len(report.diagnostics), f"{report.fixable} fixable") + "\n")
+    out.writelines(f"{d.path}:{d.line + 1}:{d.column + 1}: {d.code} {d.severity.label} {d.message}\n" for d in report.diagnostics)
+    out.write(found_line(len(report.diagnostics), report.fixable_phrase()) + "\n")

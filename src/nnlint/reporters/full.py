@@ -75,6 +75,8 @@ def _render(diagnostic: Diagnostic, lines: SourceLines | None) -> Text:
         " ",
         (diagnostic.code, style),
         " ",
+        (diagnostic.severity.label, style),  # in words too: without colour the severity was invisible
+        " ",
         (f"[{diagnostic.name}]", "dim"),
         f" {diagnostic.message}",
     )
@@ -142,7 +144,7 @@ def _advice(diagnostic: Diagnostic, width: int) -> list[Text]:
 
 
 def _summary(report: Report) -> Text:
-    rows = [Text(found_line(len(report.diagnostics), f"{report.fixable} fixable with --fix"), style="bold")]
+    rows = [Text(found_line(len(report.diagnostics), report.fixable_phrase(" with --fix")), style="bold")]
     counts = report.counts_by_code()
     count_width = max((len(str(count)) for _, _, count in counts), default=1)
     code_width = max((len(code) for code, _, _ in counts), default=0)

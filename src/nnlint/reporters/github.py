@@ -23,7 +23,7 @@ def write(report: Report, out: TextIO, *, color: bool) -> None:
     out.writelines(f"::error title=nnlint::{_escape_data(error)}\n" for error in report.errors)
     out.writelines(annotation(diagnostic) + "\n" for diagnostic in report.diagnostics)
     if report.diagnostics or report.errors:
-        out.write(found_line(len(report.diagnostics), f"{report.fixable} fixable") + "\n")
+        out.write(found_line(len(report.diagnostics), report.fixable_phrase()) + "\n")
     else:
         out.write(ALL_PASSED + "\n")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from types import MappingProxyType
 
-from nnlint.diagnostic import Diagnostic
+from nnlint.diagnostic import Applicability, Diagnostic
 from nnlint.reporters.positions import SourceLines
 
 #: What the text formats print, and all they print, when nothing was found and nothing failed.
@@ -40,8 +40,16 @@ class Report:
 
     @property
     def fixable(self) -> int:
-        """How many diagnostics carry a fix, whatever its applicability."""
+        """How many diagnostics carry a fix, whatever its applicability (the JSON summary's count)."""
         return sum(1 for diagnostic in self.diagnostics if diagnostic.fix is not None)
+
+    def fixable_phrase(self, option: str = "") -> str:
+        """``1 fixable; 2 more with --unsafe-fixes``: only safe fixes count as fixable, because they are
+        all ``--fix`` applies (the demo promised three fixes that ``--fix`` then did not make);
+        display-only fixes are never applied and count nowhere. ``option`` names the flag (``" with --fix"``)."""
+        applicable = [d.fix.applicability for d in self.diagnostics if d.fix is not None]
+        safe, unsafe = applicable.count(Applicability.SAFE), applicable.count(Applicability.UNSAFE)
+        return f"{safe} fixable{option}" + (f"; {unsafe} more with --unsafe-fixes" if unsafe else "")
 
     def by_file(self) -> list[tuple[str, tuple[Diagnostic, ...]]]:
         """The diagnostics grouped by path, paths in sorted order."""
