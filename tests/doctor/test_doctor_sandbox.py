@@ -178,3 +178,16 @@ def test_a_folder_the_script_made_is_its_working_directory_under_its_own_name(us
         os.chdir(here)
     sandbox.uninstall()
     assert not (user / "runs").exists()
+
+
+def test_numpy_text_files_are_redirected_and_sqlite_files_refused(user, sandbox) -> None:
+    numpy = pytest.importorskip("numpy")
+    import sqlite3
+
+    numpy.savetxt(user / "losses.txt", numpy.arange(3))  # numpy keeps io.open in a table of openers
+    assert numpy.loadtxt(user / "losses.txt").tolist() == [0, 1, 2]
+    with pytest.raises(PermissionError):
+        sqlite3.connect(user / "metrics.db")  # SQLite writes natively: nothing to redirect, so it is refused
+    sqlite3.connect(":memory:").execute("create table t(x)")
+    sandbox.uninstall()
+    assert not (user / "losses.txt").exists() and not (user / "metrics.db").exists()

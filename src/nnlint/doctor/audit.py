@@ -35,7 +35,9 @@ CHANGING_EVENTS: dict[str, tuple[tuple[int, int | None], ...]] = {
     "os.chflags": ((0, None),),
     "os.setxattr": ((0, None),),
     "os.removexattr": ((0, None),),
+    "sqlite3.connect": ((0, None),),  # SQLite opens its file natively: refused (an in-memory database is not a file)
 }
+_IN_MEMORY = ("", ":memory:", b"", b":memory:")
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
 Allowed = Callable[[str], bool]
@@ -68,6 +70,8 @@ def _hook(event: str, args: tuple[Any, ...]) -> None:
         return
     allowed, refused = current
     for index, dir_fd in places:
+        if event == "sqlite3.connect" and args[index] in _IN_MEMORY:
+            continue
         path = absolute_path(args[index], args[dir_fd] if dir_fd is not None else None)
         if path is not None and not allowed(path):
             refused(path, event)

@@ -7,13 +7,13 @@ the path into an ``Overlay`` (copy-on-write: the script reads back what it
 wrote, so it keeps working). pathlib, shutil's copies and moves, tempfile,
 ``numpy.save``, ``pickle.dump`` to an opened file, ``logging.FileHandler`` and
 TensorBoard's writers all go through those. Libraries that open a path in native
-code are redirected by name (``NATIVE_PATHS``), and an audit hook refuses what
+code are redirected by name (``sandbox_targets.py``), and an audit hook refuses what
 is left (``audit.py``). ``sandbox.changes`` is what the script tried to change.
 
 What it does not cover: other processes the script starts (``subprocess``,
 ``multiprocessing`` with spawn) run without it — ``reaper.py`` makes sure
 they end with the run — and native code that writes paths not named in
-``NATIVE_PATHS``. The sandbox is meant to stay installed until the process
+``sandbox_targets.NATIVE_PATHS``. The sandbox is meant to stay installed until the process
 exits (threads the script left may still write); ``uninstall`` exists for tests
 and the in-process runner.
 """
@@ -33,22 +33,8 @@ from typing import Any
 from nnlint.doctor import audit
 from nnlint.doctor.frames import display_path, user_location
 from nnlint.doctor.overlay import Overlay, absolute_path
+from nnlint.doctor.sandbox_targets import CAPTURED_ORIGINALS, NATIVE_PATHS, NOT_USER_FILES, holders, owners
 
-# Functions that open a path in native code, not through Python's open: (module, attribute, position of the path, its keyword, writes)
-NATIVE_PATHS = (
-    ("torch", "save", 1, "f", True),  # the zip writer is C++ (PyTorchFileWriter)
-    ("torch.serialization", "save", 1, "f", True),
-    ("torch.jit", "RecursiveScriptModule.save", 1, "f", True),  # torch.jit.save and scripted.save(path)
-    ("torch.jit", "load", 0, "f", False),
-    ("torch", "load", 0, "f", False),  # mmap=True maps the path natively
-    ("torch.serialization", "load", 0, "f", False),
-)
-# Functions that keep an original as a default argument (``unlink=_os.unlink``): their defaults are swapped for the replacements
-CAPTURED_DEFAULTS = (
-    ("tempfile", "_TemporaryFileCloser.close"),  # Python 3.11: NamedTemporaryFile deletes its file with it
-    ("tempfile", "_TemporaryFileCloser.cleanup"),  # Python 3.12+
-)
-NOT_USER_FILES = ("/dev/", "/proc/", "/sys/")  # devices and kernel views: /dev/null, /dev/shm are not the user's files
 LISTED = 8  # paths named in the report's note; the rest are counted
 
 
@@ -89,8 +75,8 @@ class Sandbox:
         for owner, name, replacement in self._replacements():
             original = getattr(owner, name)
             replaced[id(original)] = self._replace(owner, name, replacement)
-        for function in _functions(CAPTURED_DEFAULTS):
-            self._swap_defaults(function, replaced)
+        for holder in holders(CAPTURED_ORIGINALS):
+            self._swap_captured(holder, replaced)
         self._private_multiprocessing_folder()
         dont_write_bytecode = sys.dont_write_bytecode
         sys.dont_write_bytecode = True  # importing the script's own modules would write __pycache__ next to them
@@ -126,11 +112,15 @@ class Sandbox:
         self._restore.append(lambda: setattr(owner, name, original))
         return getattr(owner, name)
 
-    def _swap_defaults(self, function: Any, replaced: dict[int, Callable[..., Any]]) -> None:
-        defaults = function.__defaults__
-        if defaults:
-            function.__defaults__ = tuple(replaced.get(id(value), value) for value in defaults)
-            self._restore.append(lambda: setattr(function, "__defaults__", defaults))
+    def _swap_captured(self, holder: Any, replaced: dict[int, Callable[..., Any]]) -> None:
+        if isinstance(holder, dict):
+            originals = dict(holder)
+            holder.update({key: replaced.get(id(value), value) for key, value in originals.items()})
+            self._restore.append(lambda: holder.update(originals))
+        elif getattr(holder, "__defaults__", None):
+            defaults = holder.__defaults__
+            holder.__defaults__ = tuple(replaced.get(id(value), value) for value in defaults)
+            self._restore.append(lambda: setattr(holder, "__defaults__", defaults))
 
     def _replacements(self) -> Iterator[tuple[Any, str, Callable[..., Any]]]:
         yield from ((builtins, "open", self._open(io.open)), (io, "open", self._open(io.open)), (os, "open", self._os_open(os.open)))
@@ -146,7 +136,7 @@ class Sandbox:
         yield os, "getcwd", self._getcwd(os.getcwd)
         yield os, "listdir", self._listdir(os.listdir)
         yield os, "scandir", self._scandir(os.scandir)
-        for (module_name, attribute, position, keyword, writes), (owner, name) in zip(NATIVE_PATHS, _owners(NATIVE_PATHS)):
+        for (module_name, attribute, position, keyword, writes), (owner, name) in zip(NATIVE_PATHS, owners(NATIVE_PATHS)):
             if owner is not None:
                 yield owner, name, self._native(getattr(owner, name), position, keyword, writes)
 
@@ -371,25 +361,6 @@ class _Entries:
 
     def close(self) -> None:
         self._entries = iter(())
-
-
-def _owners(table: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, str]]:
-    """For each (module, "Class.attribute", ...) row: (the object holding the attribute, its name), or (None, name).
-
-    Only modules imported already count: the sandbox imports no library.
-    """
-    for module_name, attribute, *_ in table:
-        *path, name = attribute.split(".")
-        owner = sys.modules.get(module_name)
-        for step in path:
-            owner = getattr(owner, step, None)
-        yield (owner, name) if owner is not None and hasattr(owner, name) else (None, name)
-
-
-def _functions(table: Iterable[tuple[str, str]]) -> Iterator[Any]:
-    for owner, name in _owners(table):
-        if owner is not None:
-            yield getattr(owner, name)
 
 
 def _fd(value: int | None, keyword: str = "dir_fd") -> dict[str, int]:
