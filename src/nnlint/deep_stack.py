@@ -9,8 +9,9 @@ a frame entered through C (``__init__``, ``sorted(key=...)``) uses C stack, and
 running out of it is a segfault, not an exception. So the work runs in a thread
 whose stack holds ``RECURSION_LIMIT`` frames of the costliest kind measured
 (about 2.5 KB each; plain Python calls cost none), and the limit is raised only
-while such a thread runs. Past it, RecursionError is still raised and the caller
-reports the file as too deeply nested.
+while such a thread runs (the limit is per interpreter: other threads, an editor's
+event loop, see it meanwhile; they do not recurse deeply). Past it, RecursionError
+is still raised and the caller reports the file as too deeply nested.
 
 The per-file alarm (``limits.time_limit``) fires in the main thread, which is
 waiting here; the interruption (or a Ctrl-C) is passed on to the worker thread so
