@@ -158,6 +158,7 @@ MODE_DEPENDENT_LAYERS = _nn(
 )
 MODE_DEPENDENT_FUNCTIONS = _functional("dropout", "batch_norm", "alpha_dropout", "dropout1d", "dropout2d", "dropout3d")
 MODULE_CONTAINERS = _nn("Sequential", "ModuleList")
+RECURRENT_LAYERS = _nn("LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell")
 
 # --- optimisation --------------------------------------------------------------------------------
 

@@ -4,6 +4,8 @@ which of its layers behave differently in train and eval mode.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import libcst as cst
 
 from nnlint.analysis import syntax
@@ -11,7 +13,14 @@ from nnlint.analysis.context import FileContext
 from nnlint.analysis.interpreter import interpreter_for
 from nnlint.analysis.project import ClassInfo, FunctionInfo, ModuleInfo
 from nnlint.analysis.env import Env
-from nnlint.analysis.torch_api import BACKWARD_FUNCTIONS, BACKWARD_METHODS, MODE_DEPENDENT_FUNCTIONS, MODE_DEPENDENT_LAYERS, MODULE_CONTAINERS
+from nnlint.analysis.torch_api import (
+    BACKWARD_FUNCTIONS,
+    BACKWARD_METHODS,
+    MODE_DEPENDENT_FUNCTIONS,
+    MODE_DEPENDENT_LAYERS,
+    MODULE_CONTAINERS,
+    RECURRENT_LAYERS,
+)
 from nnlint.analysis.values import Instance, is_classifier_factory, short
 
 MODULE_BASES = ("torch.nn.", "pytorch_lightning.", "lightning.")
@@ -49,6 +58,58 @@ def _callees(call: cst.Call, method: str | None, qualname: str | None, module: M
     if method is not None and not candidates:
         candidates.extend(cls.methods[method] for cls in module.imported_classes if method in cls.methods)
     return candidates
+
+
+@dataclass(frozen=True)
+class CarriedState:
+    """A name one iteration of a loop hands the next through a call: ``out, hidden = model(x, hidden)``."""
+
+    name: str
+    call: cst.Call  # the call that receives the name and rebinds it
+    assignments: int  # how often the loop body binds the name (1: nothing else, e.g. no detach, touches it)
+
+
+def carried_state(loop: cst.For | cst.While) -> list[CarriedState]:
+    """The state a loop body carries across iterations through calls (recurrent hidden states)."""
+    assigned: dict[str, int] = {}
+    carrying: list[tuple[str, cst.Call]] = []
+    for statement in syntax.walk_statements(syntax.body_statements(loop.body)):
+        if isinstance(statement, cst.For):
+            for name in syntax.names_in(statement.target):
+                assigned[name] = assigned.get(name, 0) + 1
+        for small in syntax.small_statements(statement):
+            targets = _bound_names(small)
+            for name in targets:
+                assigned[name] = assigned.get(name, 0) + 1
+            if isinstance(small, cst.Assign) and isinstance(small.value, cst.Call):
+                passed = {name for arg in small.value.args for name in _names_passed(arg.value)}
+                carrying.extend((name, small.value) for name in targets if name in passed)
+    return [CarriedState(name, call, assigned.get(name, 0)) for name, call in carrying]
+
+
+def carries_recurrent_state(loop: cst.For | cst.While, module: ModuleInfo, env: Env) -> bool:
+    """The loop hands a model's state to the next iteration (truncated backpropagation through time):
+    the order of its batches matters."""
+    interpreter = interpreter_for(module)
+    return any(is_model(callee) or (isinstance(callee, Instance) and callee.qualname in RECURRENT_LAYERS)
+               for callee in (interpreter.value(state.call.func, env) for state in carried_state(loop)))
+
+
+def _bound_names(small: cst.BaseSmallStatement) -> list[str]:
+    if isinstance(small, cst.Assign):
+        return [name for target in small.targets for name in _names_passed(target.target)]
+    if isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+        return _names_passed(small.target)
+    return []
+
+
+def _names_passed(value: cst.BaseExpression) -> list[str]:
+    """``h`` for ``h``, ``h`` and ``c`` for ``(h, c)``."""
+    if isinstance(value, cst.Name):
+        return [value.value]
+    if isinstance(value, (cst.Tuple, cst.List)):
+        return [name for element in value.elements for name in _names_passed(element.value)]
+    return []
 
 
 def is_module_class(cls: ClassInfo, _depth: int = 0) -> bool:

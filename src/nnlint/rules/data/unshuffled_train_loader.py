@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.analysis import syntax
-from nnlint.analysis.training import trains
+from nnlint.analysis.training import carries_recurrent_state, trains
 from nnlint.analysis.torch_api import DISTRIBUTED_SAMPLERS, LOADERS
 from nnlint.analysis.values import UNKNOWN, Arguments, Constant, Instance, Value
 from nnlint.analysis.wrappers import unwrap_iteration
@@ -45,7 +45,9 @@ class UnshuffledTrainLoader(Rule):
     ```
     and with DDP, `sampler.set_epoch(epoch)` at the start of every epoch. The fix
     (unsafe: sequence models trained with truncated backpropagation through time
-    may rely on the order) adds `shuffle=True`.
+    may rely on the order) adds `shuffle=True`. A loop that hands a model's hidden
+    state from one batch to the next (`output, hidden = model(x, hidden)`) is such
+    a sequence model and is not reported.
     """
 
     code = "NN101"
@@ -115,6 +117,17 @@ class UnshuffledTrainLoader(Rule):
             for x, y in loader:
                 loss_fn(model(x), y).backward()
         """, why="shuffle=True reaches the DataLoader through the helper's **options"),
+        Valid("""
+            import torch.nn as nn
+            from torch.utils.data import DataLoader
+            rnn = nn.LSTM(32, 64)
+            loader = DataLoader(chunks, batch_size=20, drop_last=True)
+            hidden = None
+            for data, targets in loader:
+                hidden = tuple(h.detach() for h in hidden) if hidden is not None else None
+                output, hidden = rnn(data, hidden)
+                loss_fn(output, targets).backward()
+        """, why="truncated backpropagation through time: the hidden state flows from batch to batch, so the order matters"),
     ]
     invalid = [
         Invalid("""
@@ -208,8 +221,8 @@ class UnshuffledTrainLoader(Rule):
         loader = self._loader(node.iter)
         if loader is None or loader.call is None or loader.arguments is None:
             return
-        if not trains(node.body, self.context.info):
-            return
+        if not trains(node.body, self.context.info) or carries_recurrent_state(node, self.context.info, self.context.env()):
+            return  # truncated backpropagation through time needs the stored order
         here = loader.module_key == self.context.info.key
         arguments = loader.arguments
         sampler = arguments.get(_SAMPLER, "sampler")

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nnlint.analysis import syntax
-from nnlint.analysis.training import is_module_class, trains
+from nnlint.analysis.torch_api import RECURRENT_LAYERS
+from nnlint.analysis.training import carried_state, is_module_class, trains
 from nnlint.analysis.values import Instance
 from nnlint.rule import Invalid, Rule, Valid
 
-_RECURRENT = frozenset(f"torch.nn.{name}" for name in ("LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell"))
 _DETACHING = ("detach", "repackage")
 
 
@@ -143,58 +142,21 @@ class HiddenStateNotDetached(Rule):
         body_code = self.context.module.code_for_node(node.body)
         if any(word in body_code for word in _DETACHING) or not trains(node.body, self.context.info):
             return
-        assigned: dict[str, int] = {}
-        carrying: list[tuple[str, cst.Call]] = []
-        for statement in syntax.walk_statements(syntax.body_statements(node.body)):
-            if isinstance(statement, cst.For):
-                for name in syntax.names_in(statement.target):
-                    assigned[name] = assigned.get(name, 0) + 1
-            for small in syntax.small_statements(statement):
-                targets = _targets(small)
-                for name in targets:
-                    assigned[name] = assigned.get(name, 0) + 1
-                if isinstance(small, cst.Assign) and isinstance(small.value, cst.Call):
-                    passed = {name for arg in small.value.args for name in _passed_names(arg.value)}
-                    carrying.extend((name, small.value) for name in targets if name in passed)
         env = self.context.env()
-        for name, call in carrying:
-            if assigned.get(name) == 1 and self._recurrent(call, env):
-                if all(report.node is not call for report in self.reports):
-                    self.report(call, state=name)
+        for state in carried_state(node):
+            if state.assignments == 1 and self._recurrent(state.call, env):
+                if all(report.node is not state.call for report in self.reports):
+                    self.report(state.call, state=state.name)
                 return
 
     def _recurrent(self, call: cst.Call, env: object) -> bool:
         callee = self.context.interpreter.value(call.func, env)  # type: ignore[arg-type]
         if not isinstance(callee, Instance):
             return False
-        if callee.qualname in _RECURRENT:
+        if callee.qualname in RECURRENT_LAYERS:
             return True
         forward = callee.cls.methods.get("forward") if callee.cls is not None else None
         if forward is None or callee.cls is None or not is_module_class(callee.cls):
             return False
         return not any(word in callee.cls.module.module.code_for_node(forward.node) for word in _DETACHING)
 
-
-def _targets(small: cst.BaseSmallStatement) -> list[str]:
-    if isinstance(small, cst.Assign):
-        return [name for target in small.targets for name in _bound(target.target)]
-    if isinstance(small, (cst.AnnAssign, cst.AugAssign)):
-        return _bound(small.target)
-    return []
-
-
-def _bound(target: cst.BaseExpression) -> list[str]:
-    if isinstance(target, cst.Name):
-        return [target.value]
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return [name for element in target.elements for name in _bound(element.value)]
-    return []
-
-
-def _passed_names(value: cst.BaseExpression) -> list[str]:
-    """``h`` for ``h``, ``h`` and ``c`` for ``(h, c)``."""
-    if isinstance(value, cst.Name):
-        return [value.value]
-    if isinstance(value, (cst.Tuple, cst.List)):
-        return [name for element in value.elements for name in _passed_names(element.value)]
-    return []
