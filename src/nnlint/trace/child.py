@@ -28,6 +28,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from nnlint.limits import _LONGEST_TIMER  # time_t overflows on longer timers
 from nnlint.trace.errors import TraceUsageError, describe_exception
 from nnlint.trace.frames import describe, user_frame
 
@@ -44,6 +45,20 @@ def main(work: str) -> None:
     """Trace what ``work``/request.json asks for and write the outcome beside it."""
     os.dup2(2, 1)  # the model's prints go to stderr; the report goes back as a file
     folder = Path(work)
+    try:
+        outcome = _watched(folder)
+    except BaseException as error:  # noqa: BLE001 - nnlint's own set-up failed: still one line, not a traceback
+        outcome = "error", f"internal error: {describe_exception(error)}"
+    partial = folder / (RESULT + ".part")
+    partial.write_bytes(pickle.dumps(outcome))
+    partial.replace(folder / RESULT)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    _real_exit(0)
+
+
+def _watched(folder: Path) -> tuple[str, Any]:
+    """The outcome of the request, with the watchdogs on while the model's code runs."""
     request = json.loads((folder / REQUEST).read_text(encoding="utf-8"))
     faults = open(folder / FAULTS, "w", encoding="utf-8")  # noqa: SIM115 - open until the process ends
     faulthandler.enable(faults, all_threads=False)
@@ -51,15 +66,11 @@ def main(work: str) -> None:
     from nnlint.trace import api  # noqa: F401 - torch is imported before the model's clock starts
 
     (folder / STARTED).write_text(str(threading.main_thread().ident), encoding="utf-8")
-    faulthandler.dump_traceback_later(request["timeout"], file=faults, exit=True)
-    outcome = _outcome(request)
-    faulthandler.cancel_dump_traceback_later()
-    partial = folder / (RESULT + ".part")
-    partial.write_bytes(pickle.dumps(outcome))
-    partial.replace(folder / RESULT)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    _real_exit(0)
+    faulthandler.dump_traceback_later(min(request["timeout"], _LONGEST_TIMER), file=faults, exit=True)
+    try:
+        return _outcome(request)
+    finally:
+        faulthandler.cancel_dump_traceback_later()
 
 
 def _recording_exit(path: Path) -> Any:
