@@ -8,6 +8,8 @@ renaming moves a complete copy. The overlay itself never writes outside ROOT:
 every operation here uses the functions as they were before any sandbox
 (``sandbox.py`` redirects the script's calls into this class).
 
+Forked processes (DataLoader workers) share the shadows on disk, so what one
+writes the others read; what was deleted is remembered by each process alone.
 Paths are absolute and normalised by the caller; symbolic links are not
 resolved (a file written through a link and read through its target is two
 files in the overlay).
@@ -82,7 +84,6 @@ class Overlay:
         self.hidden: set[str] = set()  # deleted during the run (or renamed away)
         self.opaque: set[str] = set()  # recreated or fully copied: nothing real below them shows through
         self.lock = threading.RLock()
-        self.changed = False  # nothing written yet: every path is real, reads need no lookup
         _overlays.add(self)
 
     def _after_fork(self) -> None:
@@ -124,8 +125,6 @@ class Overlay:
 
     def lookup(self, path: str) -> str:
         """The file to read for ``path``: its shadow, or the real path; a deleted path raises FileNotFoundError."""
-        if not self.changed:
-            return path
         with self.lock:
             state = self.state(path)
             if state == "missing":
@@ -239,7 +238,6 @@ class Overlay:
                 for name in self.listdir(path):
                     self.materialize(os.path.join(path, name))
                 self.opaque.add(path)
-            self.changed = True
             return shadow
 
     def _copy(self, path: str, shadow: str) -> None:
@@ -284,15 +282,12 @@ class Overlay:
         for folder in reversed(missing):
             with contextlib.suppress(FileExistsError):  # made by a forked worker meanwhile
                 _mkdir(folder)
-        self.changed = True
 
     def _hide(self, path: str) -> None:
         self.hidden.add(path)
-        self.changed = True
 
     def _replaced(self, path: str) -> None:
         """``path`` now lives in the overlay; if it had been deleted, what was below the deleted one stays hidden."""
         if path in self.hidden:
             self.hidden.discard(path)
             self.opaque.add(path)
-        self.changed = True

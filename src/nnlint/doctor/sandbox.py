@@ -300,7 +300,7 @@ class Sandbox:
     def _listdir(self, real: Callable[..., list[Any]]) -> Callable[..., list[Any]]:
         def listdir(path: Any = ".") -> list[Any]:
             user = self._user_path(path)
-            if user is None or not self.overlay.changed:
+            if user is None:
                 return real(path)
             names = self.overlay.listdir(user)
             return [os.fsencode(name) for name in names] if isinstance(path, bytes) else names
@@ -310,7 +310,7 @@ class Sandbox:
     def _scandir(self, real: Callable[..., Any]) -> Callable[..., Any]:
         def scandir(path: Any = ".") -> Any:
             user = self._user_path(path)
-            if user is None or not self.overlay.changed:
+            if user is None:
                 return real(path)
             with self.overlay.lock:
                 names = self.overlay.listdir(user)
