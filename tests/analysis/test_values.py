@@ -309,3 +309,30 @@ def test_constants_and_lists_remember_the_literal_that_made_them() -> None:
     lr, layers = value_at(source, "args.lr"), value_at(source, "layers")
     assert isinstance(lr, Constant) and getattr(lr.origin, "value", None) == "10.0"
     assert isinstance(layers, Sequence) and layers.origin is not None and not layers.complete
+
+
+def test_the_evaluation_path_chosen_by_a_flag() -> None:
+    from nnlint.analysis.env import Env
+    from nnlint.analysis.interpreter import interpreter_for
+    from nnlint.analysis.values import Mode
+    from tests.analysis.harness import marked_statement, module
+
+    info = module("""
+        import torch.nn as nn
+        model = nn.Sequential(nn.Linear(4, 2), nn.Dropout(0.5))
+        def run_epoch(model, split):
+            is_train = split == "train"
+            model.train(is_train)
+            if is_train:
+                return "trained"
+            return "evaluated"
+        result = run_epoch(model, "test")
+        print(result)  # <-
+    """)
+    scope, statement = marked_statement(info)
+    interpreter = interpreter_for(info)
+    env = interpreter.env_before(statement, scope)
+    import libcst as cst
+    assert interpreter.value(cst.parse_expression("result"), env) == Constant("evaluated")
+    model = interpreter.value(cst.parse_expression("model"), env)
+    assert env.modes[model] == frozenset({Mode.EVAL})

@@ -43,6 +43,15 @@ def literal(node: cst.BaseExpression, evaluate: Evaluate) -> Value | None:
         return UNKNOWN
     if isinstance(node, cst.BinaryOperation):
         return _arithmetic(node, evaluate)
+    if isinstance(node, cst.Comparison) and len(node.comparisons) == 1 and isinstance(node.comparisons[0].operator, (cst.Equal, cst.NotEqual)):
+        left, right = evaluate(node.left), evaluate(node.comparisons[0].comparator)
+        if not (isinstance(left, Constant) and isinstance(right, Constant)):
+            return UNKNOWN
+        equal = left.value == right.value
+        return Constant(equal if isinstance(node.comparisons[0].operator, cst.Equal) else not equal, left.overridable or right.overridable)
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+        inner = evaluate(node.expression)
+        return Constant(not inner.value, inner.overridable) if isinstance(inner, Constant) and isinstance(inner.value, bool) else UNKNOWN
     if isinstance(node, (cst.Tuple, cst.List)):
         if any(isinstance(element, cst.StarredElement) for element in node.elements):
             return UNKNOWN

@@ -52,6 +52,7 @@ from nnlint.analysis.values import (
     UNKNOWN,
     Arguments,
     Choice,
+    Constant,
     ClassRef,
     FunctionRef,
     Instance,
@@ -332,7 +333,7 @@ class Interpreter(StatementWalker):
     def _method_call(self, receiver: Value, method: str, node: cst.Call, env: Env) -> Value:
         if isinstance(receiver, Instance):
             if method in MODE_METHODS:
-                flag = syntax.literal_bool(syntax.argument(node, 0, "mode"))
+                flag = self._flag(syntax.argument(node, 0, "mode"), env)
                 training = method == "train" and flag is not False
                 if method == "train" and flag is None and node.args:
                     env.modes.pop(receiver, None)  # model.train(some_flag): unknown
@@ -363,6 +364,11 @@ class Interpreter(StatementWalker):
             if method in KIND_PRESERVING_METHODS:
                 return receiver
         return UNKNOWN
+
+    def _flag(self, node: cst.BaseExpression | None, env: Env) -> bool | None:
+        """A boolean argument known on this path (``model.train(is_train)`` with ``is_train = split == "train"``)."""
+        value = self.evaluate(node, env) if node is not None else UNKNOWN
+        return value.value if isinstance(value, Constant) and isinstance(value.value, bool) and not value.overridable else None
 
     def _enter(self, function: FunctionInfo, node: cst.Call, env: Env, receiver: Instance | None = None) -> Value:
         arguments = call_arguments(node, lambda inner: self.evaluate(inner, env))

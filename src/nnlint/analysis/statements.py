@@ -56,11 +56,13 @@ class StatementWalker:
                 self._small(small, env, frame)
             return env
         if isinstance(statement, cst.If):
-            self.evaluate(statement.test, env)
-            taken = self._walk_block(syntax.body_statements(statement), env.copy(), frame)
+            test = self.evaluate(statement.test, env)
+            decided = test.value if isinstance(test, Constant) and isinstance(test.value, bool) and not test.overridable else None
             orelse = statement.orelse
-            other = env if orelse is None else self._walk_block([orelse] if isinstance(orelse, cst.If) else syntax.body_statements(orelse), env.copy(), frame)
-            return taken.join(other)
+            taken = self._walk_block(syntax.body_statements(statement), env.copy(), frame) if decided is not False else None
+            other = None if decided is True else env if orelse is None else self._walk_block(
+                [orelse] if isinstance(orelse, cst.If) else syntax.body_statements(orelse), env.copy(), frame)
+            return taken.join(other) if taken is not None and other is not None else taken or other or env  # an arm a known flag rules out is not walked
         if isinstance(statement, (cst.For, cst.While)):
             return self._loop(statement, env, frame)
         if isinstance(statement, cst.With):
