@@ -129,15 +129,15 @@
       });
       return out;
     });
-    var starts = ports(g, inner, "v", function (i) { return inner[i].length ? inner[i][0].x : g.node(g.edges()[i].w).x; });
-    var ends = ports(g, inner, "w", function (i) { return inner[i].length ? inner[i][inner[i].length - 1].x : g.node(g.edges()[i].v).x; });
+    var starts = ports(g, "v", function (i) { return inner[i].length ? inner[i][0].x : g.node(g.edges()[i].w).x; });
+    var ends = ports(g, "w", function (i) { return inner[i].length ? inner[i][inner[i].length - 1].x : g.node(g.edges()[i].v).x; });
     return g.edges().map(function (e, i) {
       var from = g.node(e.v), to = g.node(e.w);
       return [{ x: starts[i], y: from.y + from.height / 2 }].concat(inner[i], [{ x: ends[i], y: to.y - to.height / 2 }]);
     });
   }
 
-  function ports(g, inner, end, towards) {  // x of each edge's port on its source ("v") or target ("w") box
+  function ports(g, end, towards) {  // x of each edge's port on its source ("v") or target ("w") box
     var byBox = {}, x = [];
     g.edges().forEach(function (e, i) { (byBox[e[end]] = byBox[e[end]] || []).push(i); });
     Object.keys(byBox).forEach(function (id) {
