@@ -48,6 +48,7 @@ class Browser:
 
         arguments = ["--headless=new", "--remote-debugging-pipe", "--no-sandbox", "--disable-gpu", "--no-first-run",
                      "--no-default-browser-check", "--disable-extensions", "--disable-background-networking", "--mute-audio",
+                     "--disable-dev-shm-usage",
                      f"--user-data-dir={self._profile}", f"--window-size={width},{height}", "about:blank"]
 
         def at_fds_3_and_4() -> None:  # in the child, before exec: where Chromium looks for the pipe (the originals close on exec)
