@@ -64,3 +64,58 @@ def test_concise_prints_the_severity_after_the_code():
 
 def test_full_header_prints_the_severity_after_the_code():
     assert render("full", [finding("NN101", None, Severity.WARNING)]).startswith("train.py:1:1: NN101 warning [some-rule] a message\n")
+
+
+# --- NN001: suppressions that hide nothing, or name codes nnlint does not have ---------------------
+
+from nnlint.config import Settings  # noqa: E402 - grouped with the tests that use it
+from nnlint.engine import check_text  # noqa: E402
+from nnlint.testing import apply_fixes  # noqa: E402
+
+HEAD = "import torch.nn as nn\nmodel = nn.Linear(784, 10)\n"
+BUG = "loss = nn.NLLLoss()(model(x), y)"  # NN301 fires here
+CLEAN = "loss = nn.CrossEntropyLoss()(model(x), y)"
+
+
+def check(text: str) -> list[Diagnostic]:
+    return check_text(text, "train.py", Settings()).diagnostics
+
+
+@pytest.mark.parametrize(("line", "message", "fixed"), [
+    (f"{CLEAN}  # noqa: NN302", "unused: NN302", CLEAN),
+    (f"{CLEAN}  # noqa: E501, NN302", "unused: NN302", f"{CLEAN}  # noqa: E501"),
+    (f"{BUG}  # noqa: NN301, NN302", "unused: NN302", f"{BUG}  # noqa: NN301"),
+    (f"{BUG}  # nnlint: ignore[NN301, NN999]", "unknown: NN999", f"{BUG}  # nnlint: ignore[NN301]"),
+    (f"{CLEAN}  # nnlint: ignore[NN999]", "unknown: NN999", CLEAN),
+    (f"{CLEAN}  # type: ignore  # noqa: NN302", "unused: NN302", f"{CLEAN}  # type: ignore"),
+])
+def test_a_suppression_that_hides_nothing_is_reported_and_fixed(line: str, message: str, fixed: str) -> None:
+    text = HEAD + line + "\n"
+    found = [d for d in check(text) if d.code == "NN001"]
+    assert [(d.line, d.message) for d in found] == [(2, f"this suppression hides nothing ({message})")]
+    assert apply_fixes(text, found, unsafe=False) == HEAD + fixed + "\n"
+    assert not [d for d in check(HEAD + fixed + "\n") if d.code == "NN001"]  # fixing twice changes nothing
+
+
+@pytest.mark.parametrize("line", [
+    f"{BUG}  # noqa: NN301",
+    f"{BUG}  # nnlint: ignore[NN3]",
+    f"{CLEAN}  # noqa: E501",
+    f"{CLEAN}  # noqa",
+    f"{CLEAN}  # noqa: NT101",
+])
+def test_a_suppression_that_hides_something_or_is_not_ours_is_silent(line: str) -> None:
+    assert check(HEAD + line + "\n") == []
+
+
+def test_a_code_whose_rule_did_not_run_is_not_judged() -> None:
+    text = HEAD + f"{CLEAN}  # noqa: NN302\n"
+    assert check_text(text, "train.py", Settings(select=("NN001", "NN301"))).diagnostics == []
+
+
+def test_fix_removes_an_unused_suppression_from_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "train.py").write_text(HEAD + f"{CLEAN}  # noqa: E501, NN302\n", encoding="utf-8")
+    code, out, _ = nnlint(capsys, "train.py", "--fix", "--no-cache")
+    assert (tmp_path / "train.py").read_text(encoding="utf-8") == HEAD + f"{CLEAN}  # noqa: E501\n"
+    assert code == 0 and "Fixed 1 problem" in out

@@ -30,6 +30,7 @@ from nnlint.notebooks import is_notebook, read_notebook
 from nnlint.parsing import python_syntax_problem
 from nnlint.registry import all_rules, select_codes
 from nnlint.rule import Rule
+from nnlint.rules.meta.unused_suppression import UnusedSuppression
 from nnlint.sources import UnreadableSource, read_source
 from nnlint.suppression import parse_suppressions
 from nnlint.visitor import BatchedVisitor
@@ -65,17 +66,19 @@ def check_text(text: str, shown_as: str, settings: Settings, *, path: Path | Non
     if problem is not None:
         result.errors.append(problem)
         return result
-    chosen = [rule for rule in (enabled_rules(settings) if rules is None else rules) if _may_match(rule, text)]
-    chosen = [rule for rule in chosen if not _ignored_for_file(rule.code, shown_as, settings)]
+    enabled = [rule for rule in (enabled_rules(settings) if rules is None else rules) if not _ignored_for_file(rule.code, shown_as, settings)]
+    chosen = [rule for rule in enabled if _may_match(rule, text)]
     if not chosen:
         return result
+    ran = {rule.code for rule in enabled}  # a rule the prefilter skipped ran too: it cannot match this text
     try:
-        return call_with_deep_stack(lambda: _check_tree(result, path, project, chosen, settings))
+        return call_with_deep_stack(lambda: _check_tree(result, path, project, chosen, settings, ran))
     except RecursionError:  # deeper than even the deep stack allows
         return FileResult(shown_as, errors=[f"{shown_as}: too deeply nested to check; not checked"], text=text)
 
 
-def _check_tree(result: FileResult, path: Path | None, project: Project | None, chosen: list[type[Rule]], settings: Settings) -> FileResult:
+def _check_tree(result: FileResult, path: Path | None, project: Project | None, chosen: list[type[Rule]], settings: Settings,
+                ran: set[str]) -> FileResult:
     """The LibCST half of ``check_text``, for a file Python's own parser accepts."""
     text, shown_as = result.text or "", result.path
     try:
@@ -91,7 +94,7 @@ def _check_tree(result: FileResult, path: Path | None, project: Project | None, 
     visitor.walk(module)
     for code, failure in sorted(visitor.failures.items()):
         result.errors.append(f"{shown_as}: internal error in rule {code} ({type(failure).__name__}: {failure}); other rules still ran")
-    result.diagnostics.extend(_diagnostics(instances, context, settings))
+    result.diagnostics.extend(_diagnostics(instances, context, settings, ran - set(visitor.failures)))
     return result
 
 
@@ -116,9 +119,10 @@ def _glob_matches(pattern: str, shown_as: str, root: Path | None) -> bool:
     return any(fnmatch.fnmatch(candidate, pattern) for candidate in candidates)
 
 
-def _diagnostics(rules: list[Rule], context: FileContext, settings: Settings) -> list[Diagnostic]:
+def _diagnostics(rules: list[Rule], context: FileContext, settings: Settings, ran: set[str]) -> list[Diagnostic]:
     reported = [(rule, report) for rule in rules for report in rule.reports]
-    if not reported:
+    judges_suppressions = any(isinstance(rule, UnusedSuppression) for rule in rules)
+    if not reported and not judges_suppressions:
         return []
     module, text, shown_as, positions = context.module, context.text, context.display_path, context.positions
     lines = python_lines(text)  # not str.splitlines: see nnlint.fixes.python_lines
@@ -140,9 +144,11 @@ def _diagnostics(rules: list[Rule], context: FileContext, settings: Settings) ->
             help=rule.help,
             notes=report.notes,
         )
-        if not suppressions.hides(diagnostic):
-            found.append(diagnostic)
-    return sorted(set(found), key=Diagnostic.sort_key)
+        found.append(diagnostic)
+    if judges_suppressions:  # NN001 judges the comments against every finding before they hide any
+        found += UnusedSuppression.findings(suppressions, found, ran, lines, shown_as,
+                                            settings.severity.get(UnusedSuppression.code, UnusedSuppression.severity))
+    return sorted({diagnostic for diagnostic in found if not suppressions.hides(diagnostic)}, key=Diagnostic.sort_key)
 
 
 # --- many files ----------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""NN0xx: findings about nnlint's own comments, not about the training code (NN000 is the syntax error)."""
