@@ -5,17 +5,19 @@ every higher-level write goes through — ``open``/``io.open``, ``os.open``,
 the path-changing ``os`` functions and ``shutil.rmtree`` — with ones that map
 the path into an ``Overlay`` (copy-on-write: the script reads back what it
 wrote, so it keeps working). pathlib, shutil's copies and moves, tempfile,
-``numpy.save``, ``pickle.dump`` to an opened file, ``logging.FileHandler`` and
-TensorBoard's writers all go through those. Libraries that open a path in native
-code are redirected by name (``sandbox_targets.py``), and an audit hook refuses what
-is left (``audit.py``). ``sandbox.changes`` is what the script tried to change.
+``numpy.save``, ``pickle.dump`` to an opened file and ``logging.FileHandler`` go
+through those (tests/doctor checks each); so does TensorBoard's event writer,
+which writes with ``io.open`` (not tested: tensorboard is not a test
+dependency). Libraries that open a path in native code are redirected by name
+(``sandbox_targets.py``), and an audit hook refuses what is left (``audit.py``),
+SQLite files included. ``sandbox.changes`` is what the script tried to change.
 
 What it does not cover: other processes the script starts (``subprocess``,
-``multiprocessing`` with spawn) run without it — ``reaper.py`` makes sure
-they end with the run — and native code that writes paths not named in
-``sandbox_targets.NATIVE_PATHS``. The sandbox is meant to stay installed until the process
-exits (threads the script left may still write); ``uninstall`` exists for tests
-and the in-process runner.
+``multiprocessing`` with spawn) run without it — ``reaper.py`` makes sure they
+end with the run — and native code that writes paths not named in
+``sandbox_targets.NATIVE_PATHS`` (safetensors, h5py). The sandbox is meant to
+stay installed until the process exits (threads the script left may still
+write); ``uninstall`` exists for tests.
 """
 
 from __future__ import annotations
