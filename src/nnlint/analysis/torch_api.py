@@ -40,6 +40,18 @@ ITERATION_WRAPPERS = frozenset(
     ("tqdm", "tqdm.tqdm", "tqdm.auto.tqdm", "tqdm.notebook.tqdm", "tqdm.rich.tqdm", "rich.progress.track", "itertools.islice",
      "itertools.cycle")
 )
+#: samplers that draw from the whole dataset on every rank (no sharding between processes)
+UNSHARDED_SAMPLERS = frozenset(
+    f"torch.utils.data.{module}{name}" for module in ("", "sampler.")
+    for name in ("RandomSampler", "SequentialSampler", "WeightedRandomSampler", "SubsetRandomSampler")
+)
+#: map-style datasets from libraries (indexable: a sampler decides which samples a process reads)
+MAP_STYLE_DATASETS = frozenset(
+    f"torch.utils.data.{module}{name}" for module in ("", "dataset.") for name in ("TensorDataset", "Subset", "ConcatDataset", "StackDataset")
+)
+MAP_STYLE_DATASET_PREFIXES = ("torchvision.datasets.",)
+#: where a process asks for its rank and the world size (a dataset that calls these may shard itself)
+DISTRIBUTED_STATE_PREFIX = "torch.distributed."
 # DataLoader(dataset, batch_size, shuffle, sampler, batch_sampler, ...): positions of its parameters
 LOADER_PARAMETERS = ("dataset", "batch_size", "shuffle", "sampler", "batch_sampler", "num_workers")
 
@@ -146,6 +158,15 @@ MODEL_WRAPPERS = frozenset(
     ("torch.nn.DataParallel", "torch.nn.parallel.DataParallel", "torch.nn.parallel.DistributedDataParallel", "torch.compile",
      "torch.distributed.fsdp.FullyShardedDataParallel", "torch.nn.parallel.data_parallel.DataParallel")
 )
+#: wrappers that make a model train in several processes, each on its own shard of the data
+DISTRIBUTED_WRAPPERS = frozenset(
+    ("torch.nn.parallel.DistributedDataParallel", "torch.nn.parallel.distributed.DistributedDataParallel",
+     "torch.distributed.fsdp.FullyShardedDataParallel", "torch.distributed.fsdp.fully_sharded_data_parallel.FullyShardedDataParallel",
+     "torch.distributed.fsdp.fully_shard", "torch.distributed._composable.fsdp.fully_shard")
+)
+#: of those, the wrappers whose gradient synchronisation hooks run only through the wrapper's own forward
+#: (``ddp.module(x)`` skips them)
+GRADIENT_SYNC_WRAPPERS = frozenset(("torch.nn.parallel.DistributedDataParallel", "torch.nn.parallel.distributed.DistributedDataParallel"))
 #: module methods that return the module itself
 SELF_RETURNING_METHODS = frozenset(("to", "cuda", "cpu", "float", "double", "half", "bfloat16", "requires_grad_", "share_memory", "to_empty"))
 #: module methods that switch train/eval mode
