@@ -58,7 +58,8 @@ def overfit(replay: Replay, make_optimizer: OptimizerFactory, *, steps: int = OV
     """Train a copy on the fixed batch until it passes or the caps are hit; then the same on zeroed inputs."""
     curve, accuracy = _train(replay, make_optimizer, steps, seconds, stop_when_passed=True)
     varied = replay.target.numel() > 1 and bool((replay.target != replay.target.reshape(-1)[0]).any())
-    result = OverfitResult(samples=replay.batch_size or 0, curve=curve, accuracy=accuracy, passed=_passed(curve, accuracy), targets_vary=varied)
+    samples = int(replay.target.shape[0]) if replay.target.dim() > 0 else replay.batch_size  # a [T, B] batch's flattened targets count tokens
+    result = OverfitResult(samples=samples or 0, curve=curve, accuracy=accuracy, passed=_passed(curve, accuracy), targets_vary=varied)
     if replay.args and result.curve and all(math.isfinite(value) for value in curve):
         zeroed_args = (map_tensors(replay.args[0], torch.zeros_like), *replay.args[1:])
         result.zeroed_curve, _ = _train(replay, make_optimizer, len(curve), seconds, stop_when_passed=False, args=zeroed_args)

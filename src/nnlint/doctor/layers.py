@@ -19,6 +19,12 @@ from nnlint.doctor.observations import LayerRecord
 
 _RELU_MODULES = (nn.ReLU,)
 _SATURATING_MODULES = (nn.Sigmoid, nn.Tanh)
+#: Layers whose role changes how their activations are judged (see ``LayerRecord.role``).
+_ROLES: tuple[tuple[str, tuple[type[nn.Module], ...]], ...] = (
+    ("normalisation", (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm, nn.InstanceNorm1d, nn.InstanceNorm2d, nn.InstanceNorm3d,
+                       nn.LayerNorm, nn.GroupNorm, nn.LocalResponseNorm, *((nn.RMSNorm,) if hasattr(nn, "RMSNorm") else ()))),
+    ("embedding", (nn.Embedding, nn.EmbeddingBag)),
+)
 
 
 class LayerWatch:
@@ -44,6 +50,7 @@ class LayerWatch:
         record = self._record(name, type(module).__name__, step)
         if record is None:
             return
+        record.role = next((role for role, kinds in _ROLES if isinstance(module, kinds)), "")
         if step == 0 and next(module.parameters(recurse=False), None) is not None:
             record.has_params = True
             record.init_std = _std(output)

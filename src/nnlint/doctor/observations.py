@@ -93,6 +93,7 @@ class LayerRecord:
     name: str
     kind: str  # module class name, or the function name for functional activations
     order: int  # execution order at step 0
+    role: str = ""  # "normalisation" (its output std is reset by design) or "embedding" (looked-up rows, not a transform); else ""
     has_params: bool = False
     where: Location | None = None  # source line of a functional activation
     init_std: float | None = None

@@ -17,6 +17,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from nnlint.doctor.codes import OVERFIT_SAMPLES
 from nnlint.doctor.experiments import OptimizerFactory, optimizer_factory
 from nnlint.doctor.findings import Location, first_line
 from nnlint.doctor.frames import user_location
@@ -28,7 +29,6 @@ from nnlint.doctor.params import ParamWatch
 from nnlint.doctor.replay import LossCallRecord, ModelCall, Replay
 from nnlint.doctor.summaries import fingerprint, first_tensor, merge_targets, summarize_input, summarize_loss_call, summarize_target
 
-OVERFIT_SAMPLES = 16
 
 
 class DoctorStop(BaseException):

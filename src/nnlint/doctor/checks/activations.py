@@ -37,10 +37,18 @@ def _others(layers: list[LayerRecord]) -> str:
 
 
 def _scale(layers: list[LayerRecord], where: Location) -> list[Diagnostic]:
-    """The first hidden layer (the output layer excluded) whose output std at init is far outside the band."""
+    """The first hidden layer (the output layer excluded) whose output std at init is far outside the band.
+
+    A layer whose output next reaches a normalisation (activations, dropout and
+    other embeddings in between) is not judged: the normalisation resets the
+    scale, so a small std there is a choice (GPT-2's N(0, 0.02) embeddings ahead
+    of a LayerNorm), not a vanishing signal.
+    """
     measured = [layer for layer in layers if layer.has_params and layer.init_std is not None]
     low, high = ACTIVATION_BAND[0] / ACTIVATION_REPORT_FACTOR, ACTIVATION_BAND[1] * ACTIVATION_REPORT_FACTOR
     for layer in measured[:-1]:
+        if layer.role == "normalisation" or _normalised_next(layer, layers):
+            continue
         std = layer.init_std or 0.0
         if 0 < std < low or std > high:
             trend = ", ".join(f"{other.label} {number(other.init_std or 0)}" for other in measured[:6])
@@ -50,3 +58,13 @@ def _scale(layers: list[LayerRecord], where: Location) -> list[Diagnostic]:
                             "use He (kaiming) initialisation for ReLU layers, Xavier for tanh, or add normalisation layers",
                             notes=[f"output std per layer at step 0: {trend}"])]
     return []
+
+
+def _normalised_next(layer: LayerRecord, layers: list[LayerRecord]) -> bool:
+    """The next layer that transforms ``layer``'s output (skipping parameter-free layers and embeddings) is a normalisation."""
+    for later in layers[layers.index(layer) + 1:]:
+        if later.role == "normalisation":
+            return True
+        if later.has_params and later.role != "embedding":
+            return False
+    return False

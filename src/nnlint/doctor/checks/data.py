@@ -20,7 +20,7 @@ from nnlint.doctor.observations import Observations, StepRecord
 def check(obs: Observations, found: frozenset[str]) -> list[Diagnostic]:
     where = obs.model_call or obs.at_script
     return [*_non_finite(obs.steps, where), *_scale(obs.steps, where), *_all_zero(obs.steps, where),
-            *_labels(obs.steps, where), *_repeated(obs, where)]
+            *_labels(obs.steps, where, weighted=any("weight" in call.options for call in obs.loss_calls)), *_repeated(obs, where)]
 
 
 def _steps_text(steps: list[int]) -> str:
@@ -74,7 +74,7 @@ def _all_zero(steps: list[StepRecord], where: Location) -> list[Diagnostic]:
                     "look at a few batches: the loader, a mask or the decoding step produces zeros")]
 
 
-def _labels(steps: list[StepRecord], where: Location) -> list[Diagnostic]:
+def _labels(steps: list[StepRecord], where: Location, *, weighted: bool) -> list[Diagnostic]:
     labelled = [s for s in steps if s.target is not None and s.target.labels is not None]
     sized = [s for s in labelled if s.target and s.target.labels and sum(s.target.labels.values()) >= SINGLE_LABEL_MIN_BATCH]
     single = [s.index for s in sized if s.target and s.target.labels and len(s.target.labels) == 1]
@@ -82,10 +82,10 @@ def _labels(steps: list[StepRecord], where: Location) -> list[Diagnostic]:
         return [finding("ND104", f"{len(single)} of {len(sized)} batches hold a single label ({_steps_text(single)}): the data looks sorted by label", where,
                         "shuffle the training data (DataLoader(..., shuffle=True)), inputs and labels together")]
     counts: Counter[int] = Counter()
-    for s in labelled:
+    for s in filter(_one_label_per_sample, labelled):
         counts.update(s.target.labels if s.target and s.target.labels else {})
     total = sum(counts.values())
-    if len(counts) < 2 or total < IMBALANCE_MIN_SAMPLES:
+    if len(counts) < 2 or total < IMBALANCE_MIN_SAMPLES or weighted:  # class weights in the loss: the imbalance is handled
         return []
     (common, most), (rare, least) = counts.most_common()[0], counts.most_common()[-1]
     if most < IMBALANCE_RATIO * least:
@@ -93,6 +93,14 @@ def _labels(steps: list[StepRecord], where: Location) -> list[Diagnostic]:
     return [finding("ND105", f"class {common} has {most} samples and class {rare} has {least} over {total} sampled labels "
                     f"(ratio {number(most / least)}, limit {IMBALANCE_RATIO:g})", where,
                     "weight the loss by inverse class frequency or resample (WeightedRandomSampler); watch per-class metrics")]
+
+
+def _one_label_per_sample(step: StepRecord) -> bool:
+    """As many labels as the batch has samples: classification. A token-level loss (a language model's ``T*B`` targets) counts
+    token frequencies, which are not classes to rebalance (the end-of-sentence token is frequent by nature)."""
+    if step.input is None or not step.input.shape or step.target is None or step.target.labels is None:
+        return False
+    return sum(step.target.labels.values()) <= step.input.shape[0]
 
 
 def _repeated(obs: Observations, where: Location) -> list[Diagnostic]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from nnlint.diagnostic import Diagnostic
-from nnlint.doctor.codes import IGNORES_INPUT_TOLERANCE, MIXING_TOLERANCE, OVERFIT_PASS_FRACTION
+from nnlint.doctor.codes import IGNORES_INPUT_TOLERANCE, MIXING_TOLERANCE, OVERFIT_PASS_FRACTION, OVERFIT_SAMPLES
 from nnlint.doctor.findings import curve, finding, number
 from nnlint.doctor.observations import Observations, OverfitResult
 
@@ -24,7 +24,7 @@ def check(obs: Observations, found: frozenset[str]) -> list[Diagnostic]:
             f"{number(overfit.final)} with the real inputs and {number(overfit.zeroed_curve[-1])} with the inputs zeroed "
             f"(tolerance {IGNORES_INPUT_TOLERANCE:.1%}): the output does not depend on the input",
             where, "check forward(): the input may be replaced, overwritten or disconnected from the output"))
-    elif overfit is not None and not overfit.passed and not overfit.still_falling and not _explained(found, _EXPLAINS_OVERFIT):
+    elif overfit is not None and not overfit.passed and not overfit.still_falling and _judged(obs, overfit) and not _explained(found, _EXPLAINS_OVERFIT):
         accuracy = f", accuracy {overfit.accuracy:.0%}" if overfit.accuracy is not None else ""
         ending = "became NaN/Inf" if not math.isfinite(overfit.final) else f"only reached {number(overfit.final)}"
         diagnostics.append(finding(
@@ -39,6 +39,12 @@ def check(obs: Observations, found: frozenset[str]) -> list[Diagnostic]:
             f"(relative to the output scale; tolerance {MIXING_TOLERANCE:g}): something mixes the batch", where,
             "look for BatchNorm forced into training mode, statistics over dim 0, or a view/reshape across the batch dimension"))
     return diagnostics
+
+
+def _judged(obs: Observations, overfit: OverfitResult) -> bool:
+    """The overfit run is the documented experiment: a batch cut to a handful of samples, at a learning rate the run has reached."""
+    warming_up = any(len(group.lrs) > 1 and group.lrs[-1] > group.lrs[0] for group in obs.groups)
+    return 0 < overfit.samples <= OVERFIT_SAMPLES and not warming_up
 
 
 def _explained(found: frozenset[str], by: tuple[str, ...]) -> bool:

@@ -58,8 +58,13 @@ def _frozen_head(obs: Observations, where: Location) -> list[Diagnostic]:
 
 
 def _depth_ratio(obs: Observations, where: Location) -> list[Diagnostic]:
-    """First vs last layer's relative gradient at step 0."""
-    layers = sorted((layer for layer in obs.layers.values() if layer.relative_grad), key=lambda layer: layer.order)
+    """First vs last layer's relative gradient at step 0, embeddings left out.
+
+    An embedding gets gradient only on the rows a batch looks up (a few of
+    thousands), so its ||g||/||w|| is tiny by construction: comparing it with a
+    dense output layer is not like with like.
+    """
+    layers = sorted((layer for layer in obs.layers.values() if layer.relative_grad and layer.role != "embedding"), key=lambda layer: layer.order)
     if len(layers) < 3:
         return []
     first, last = layers[0], layers[-1]

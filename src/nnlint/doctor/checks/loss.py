@@ -70,7 +70,7 @@ def _initial(call: LossCall, family: str, *, scaled_inputs: bool) -> list[Diagno
                         f"initial loss {number(call.value)} vs ln({call.classes}) = {number(math.log(call.classes or 1))}", call.where,
                         "apply log_softmax(dim=1) before NLLLoss, or use CrossEntropyLoss on the raw logits")]
     if call.function == "cross_entropy" and _probabilities(call):
-        return [finding("ND121", f"cross_entropy gets probabilities (values in [0, 1], rows sum to {number(call.row_sum or 0)}): "
+        return [finding("ND124", f"cross_entropy gets probabilities (values in [0, 1], rows sum to {number(call.row_sum or 0)}): "
                         "it applies log_softmax itself, "
                         f"so the loss stays near ln({call.classes}) = {number(math.log(call.classes or 1))} and the gradients are tiny", call.where,
                         "pass the raw logits: drop the softmax at the end of the model")]

@@ -25,18 +25,26 @@ def check(obs: Observations, found: frozenset[str]) -> list[Diagnostic]:
             continue
         ratio = statistics.median(per_step)
         scheduled = len({round(lr, 12) for lr in group.lrs}) > 1
-        if ratio > high:
-            verdict = f"more than {UPDATE_REPORT_FACTOR:g}x above {UPDATE_RATIO_BAND[1]:g}: the learning rate is too high"
-            advice = "divide the learning rate by 10 (or more) until the ratio is near 1e-3"
+        if ratio > high and not _loss_falls(obs):  # large early updates while the loss falls are a working learning rate
+            verdict = f"above {number(high)} ({UPDATE_REPORT_FACTOR:g}x the healthy band's upper end {UPDATE_RATIO_BAND[1]:g}) while the loss did not fall: the learning rate is too high"
+            advice = "divide the learning rate by 10 (or more) until the ratio is inside [1e-4, 1e-2]"
         elif ratio < low and not scheduled and "ND144" not in found:  # vanishing gradients explain tiny updates
-            verdict = f"more than {UPDATE_REPORT_FACTOR:g}x below {UPDATE_RATIO_BAND[0]:g}: the learning rate is too low"
-            advice = "multiply the learning rate by 10 until the ratio is near 1e-3"
+            verdict = f"below {number(low)} ({UPDATE_REPORT_FACTOR:g}x under the healthy band's lower end {UPDATE_RATIO_BAND[0]:g}): the learning rate is too low"
+            advice = "multiply the learning rate by 10 until the ratio is inside [1e-4, 1e-2]"
         else:
             continue
         per_layer = ", ".join(f"{layer.label} {number(statistics.median(_finite(layer.update_ratios) or [math.nan]))}" for layer in layers[:6])
-        message = f"median update/weight ratio {number(ratio)} for {_describe(group)} over the last {len(per_step)} steps is {verdict} (target about 1e-3)"
+        message = f"median update/weight ratio {number(ratio)} for {_describe(group)} over the last {len(per_step)} steps is {verdict}"
         diagnostics.append(finding("ND161", message, where, advice, notes=[f"median per layer: {per_layer}"]))
     return diagnostics
+
+
+def _loss_falls(obs: Observations) -> bool:
+    """The median loss of the later half of the steps is below the first step's loss (and every loss is finite)."""
+    losses = [step.loss for step in obs.steps if step.loss is not None]
+    if len(losses) < 2 * MIN_STEPS or not all(math.isfinite(loss) for loss in losses):
+        return False
+    return statistics.median(losses[len(losses) // 2:]) < losses[0]
 
 
 def _describe(group: GroupRecord) -> str:
