@@ -119,3 +119,63 @@ def test_fix_removes_an_unused_suppression_from_the_file(tmp_path: Path, monkeyp
     code, out, _ = nnlint(capsys, "train.py", "--fix", "--no-cache")
     assert (tmp_path / "train.py").read_text(encoding="utf-8") == HEAD + f"{CLEAN}  # noqa: E501\n"
     assert code == 0 and "Fixed 1 problem" in out
+
+
+# --- the conveniences ruff and mypy users reach for -----------------------------------------------
+
+BUGGY = HEAD + BUG + "\n"
+
+
+@pytest.fixture
+def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    (tmp_path / "a.py").write_text(BUGGY, encoding="utf-8")
+    (tmp_path / "b.py").write_text(BUGGY, encoding="utf-8")
+    return tmp_path
+
+
+def test_statistics_prints_counts_per_code_only(work: Path, capsys) -> None:
+    code, out, _ = nnlint(capsys, "--statistics", "--no-cache", ".")
+    assert code == 1
+    assert out.splitlines() == ["2  NN301  nll-loss-without-log-softmax", "Found 2 problems (0 fixable; 2 more with --unsafe-fixes)."]
+
+
+def test_output_file_gets_the_report_and_stdout_stays_empty(work: Path, capsys) -> None:
+    code, out, _ = nnlint(capsys, "--format", "concise", "--output-file", "report.txt", "--no-cache", "a.py")
+    assert (code, out) == (1, "")
+    assert (work / "report.txt").read_text(encoding="utf-8").startswith("a.py:3:8: NN301 error ")
+
+
+def test_output_file_in_a_missing_directory_is_one_line(work: Path, capsys) -> None:
+    code, out, err = nnlint(capsys, "--output-file", "missing/report.txt", "--no-cache", "a.py")
+    assert code == 2 and err.startswith("nnlint: missing/report.txt: ") and len(err.splitlines()) == 1
+
+
+def test_quiet_prints_the_findings_and_nothing_else(work: Path, capsys) -> None:
+    code, out, _ = nnlint(capsys, "-q", "--format", "concise", "--no-cache", "a.py")
+    assert code == 1 and [line.split(": ")[1] for line in out.splitlines()] == ["NN301 error NLLLoss gets raw logits (the output of nn.Linear); it expects log-probabilities"]
+    (work / "a.py").write_text(HEAD, encoding="utf-8")
+    assert nnlint(capsys, "--quiet", "--no-cache", "a.py") == (0, "", "")
+
+
+def test_show_files_lists_what_would_be_checked(work: Path, capsys) -> None:
+    (work / "notes.txt").write_text("x", encoding="utf-8")
+    assert nnlint(capsys, "--show-files", ".") == (0, "./a.py\n./b.py\n", "")  # as findings name them
+
+
+def test_show_settings_says_which_config_and_rules(work: Path, capsys) -> None:
+    (work / "pyproject.toml").write_text('[tool.nnlint]\nignore = ["NN402"]\n', encoding="utf-8")
+    code, out, _ = nnlint(capsys, "--show-settings", "a.py")
+    assert code == 0
+    assert f"config: {work / 'pyproject.toml'}" in out.splitlines()
+    assert "ignore: NN402" in out.splitlines()
+    assert "NN301" in out and "NN402" not in out.split("enabled rules:")[1]
+
+
+def test_an_unknown_option_shows_the_check_usage(work: Path, capsys) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--bogus", "a.py"])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert err.startswith("usage: nnlint check ") and "unrecognized arguments: --bogus" in err

@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
         except ModuleNotFoundError:
             continue
         module.add_parser(subparsers)
+    for command_parser in subparsers.choices.values():  # so that an unknown option shows this command's usage
+        command_parser.set_defaults(command_parser=command_parser)
     return parser
 
 
@@ -45,7 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not arguments or (arguments[0] not in commands and arguments[0] not in ("-h", "--help", "--version")):
         arguments.insert(0, "check")
     try:
-        args = parser.parse_args(arguments)
+        args, unknown = parser.parse_known_args(arguments)
+        if unknown:  # argparse would answer with the top level's usage, which lists no option of the command
+            (getattr(args, "command_parser", None) or parser).error(f"unrecognized arguments: {' '.join(unknown)}")
         return int(args.handler(args))
     except KeyboardInterrupt:
         print("nnlint: interrupted", file=sys.stderr)

@@ -17,7 +17,7 @@ from nnlint.discovery import discover
 from nnlint.engine import FileResult, check_files, check_text
 from nnlint.limits import MB, FileLimits
 from nnlint.registry import known_code_or_prefix
-from nnlint.reporters import write_report
+from nnlint.commands.check_views import show_files, show_settings, write_check_report
 from nnlint.sources import UnreadableSource, decode
 
 from nnlint.exit_codes import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
@@ -29,6 +29,8 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(f"nnlint: {error}", file=sys.stderr)
         return EXIT_ERROR
+    if args.show_settings or args.show_files:
+        return show_settings(settings) if args.show_settings else show_files(args, settings)
     if args.paths == ["-"]:
         results, errors = _check_stdin(args, settings), []
     else:
@@ -44,15 +46,13 @@ def run(args: argparse.Namespace) -> int:
     if args.fix and args.paths != ["-"]:
         results, outcome = fix_until_stable(results, settings, jobs=args.jobs, unsafe=args.unsafe_fixes)
         errors = errors + outcome.errors
-        if outcome.fixed:
+        if outcome.fixed and not args.quiet:
             files = len(set(outcome.changed))
             print(f"Fixed {outcome.fixed} problem{'s' * (outcome.fixed != 1)} in {files} file{'s' * (files != 1)}.")
     errors = errors + [error for result in results for error in result.errors]
     diagnostics = [diagnostic for result in results for diagnostic in result.diagnostics]
     sources = {result.path: result.text for result in results if result.text is not None and result.diagnostics}
-    color = {"auto": None, "always": True, "never": False}[args.color]
-    write_report(diagnostics, args.format, sys.stdout, sources=sources, errors=errors, color=color)
-    if errors:
+    if not write_check_report(args, diagnostics, sources, errors) or errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if diagnostics and not args.exit_zero else EXIT_CLEAN
 

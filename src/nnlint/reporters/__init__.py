@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol, TextIO
 
 from nnlint.diagnostic import Diagnostic
-from nnlint.reporters import concise, full, github, json_lsp, junit, sarif
+from nnlint.reporters import concise, full, github, json_lsp, junit, sarif, statistics
 from nnlint.reporters.color import use_color
 from nnlint.reporters.report import Report
 
@@ -33,7 +33,11 @@ _WRITERS: Mapping[str, Writer] = {
 
 FORMATS: tuple[str, ...] = tuple(_WRITERS)
 
-__all__ = ["FORMATS", "Report", "write_report"]
+#: ``--statistics``: not an output format of the findings, a count of them, so not in FORMATS.
+STATISTICS = "statistics"
+_WRITERS = {**_WRITERS, STATISTICS: statistics.write}
+
+__all__ = ["FORMATS", "STATISTICS", "Report", "write_report"]
 
 
 def write_report(
@@ -44,14 +48,15 @@ def write_report(
     sources: Mapping[str, str] | None = None,
     errors: Sequence[str] = (),
     color: bool | None = None,
+    quiet: bool = False,
 ) -> None:
     """Write ``diagnostics`` to ``out`` in format ``fmt`` (one of ``FORMATS``).
 
     ``sources`` maps a path to its text (code frames, UTF-16 columns); ``errors``
     are one-line messages for files that could not be checked; ``color=None``
-    follows the TTY, ``NO_COLOR`` and ``FORCE_COLOR``.
+    follows the TTY, ``NO_COLOR`` and ``FORCE_COLOR``; ``quiet`` leaves out the summary lines.
     """
     writer = _WRITERS.get(fmt)
     if writer is None:
         raise ValueError(f"unknown output format {fmt!r} (expected one of {', '.join(FORMATS)})")
-    writer(Report.of(diagnostics, sources, errors), out, color=use_color(out, color))
+    writer(Report.of(diagnostics, sources, errors, quiet), out, color=use_color(out, color))

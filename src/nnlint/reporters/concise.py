@@ -14,8 +14,9 @@ from nnlint.reporters.report import ALL_PASSED, Report, found_line
 def write(report: Report, out: TextIO, *, color: bool) -> None:
     """Write ``report``; ``color`` is accepted for a uniform signature and unused (plain text only)."""
     if not report.diagnostics and not report.errors:
-        out.write(ALL_PASSED + "\n")
+        out.write("" if report.quiet else ALL_PASSED + "\n")
         return
     out.writelines(f"error: {error}\n" for error in report.errors)
     out.writelines(f"{d.path}:{d.line + 1}:{d.column + 1}: {d.code} {d.severity.label} {d.message}\n" for d in report.diagnostics)
-    out.write(found_line(len(report.diagnostics), report.fixable_phrase()) + "\n")
+    if not report.quiet:
+        out.write(found_line(len(report.diagnostics), report.fixable_phrase()) + "\n")

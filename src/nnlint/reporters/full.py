@@ -37,7 +37,8 @@ GUTTER_STYLE = "bold blue"
 def write(report: Report, out: TextIO, *, color: bool) -> None:
     console = _console(out, color)
     if not report.diagnostics and not report.errors:
-        console.print(Text(ALL_PASSED, style="bold green"))
+        if not report.quiet:
+            console.print(Text(ALL_PASSED, style="bold green"))
         return
     for error in report.errors:
         console.print(Text.assemble(("error", "bold red"), f": {error}"), soft_wrap=True)
@@ -48,7 +49,8 @@ def write(report: Report, out: TextIO, *, color: bool) -> None:
         for diagnostic in diagnostics:
             console.print(_render(diagnostic, lines), soft_wrap=True)
             console.print()
-    console.print(_summary(report), soft_wrap=True)
+    if not report.quiet:
+        console.print(_summary(report), soft_wrap=True)
 
 
 def _console(out: TextIO, color: bool) -> Console:
@@ -145,8 +147,5 @@ def _advice(diagnostic: Diagnostic, width: int) -> list[Text]:
 
 def _summary(report: Report) -> Text:
     rows = [Text(found_line(len(report.diagnostics), report.fixable_phrase(" with --fix")), style="bold")]
-    counts = report.counts_by_code()
-    count_width = max((len(str(count)) for _, _, count in counts), default=1)
-    code_width = max((len(code) for code, _, _ in counts), default=0)
-    rows.extend(Text(f"{count:>{count_width}}  {code:<{code_width}}  {name}") for code, name, count in counts)
+    rows.extend(Text(row) for row in report.count_table())
     return Text("\n").join(rows)

@@ -22,6 +22,8 @@ def write(report: Report, out: TextIO, *, color: bool) -> None:
     """Write one annotation per finding and per unreadable file, then the summary line; ``color`` is unused."""
     out.writelines(f"::error title=nnlint::{_escape_data(error)}\n" for error in report.errors)
     out.writelines(annotation(diagnostic) + "\n" for diagnostic in report.diagnostics)
+    if report.quiet:
+        return
     if report.diagnostics or report.errors:
         out.write(found_line(len(report.diagnostics), report.fixable_phrase()) + "\n")
     else:

@@ -24,6 +24,7 @@ class Report:
     diagnostics: tuple[Diagnostic, ...]  # sorted by Diagnostic.sort_key()
     sources: Mapping[str, str]  # path -> file text, for frames and UTF-16 columns
     errors: tuple[str, ...]  # one line per file that could not be checked
+    quiet: bool = False  # the findings and errors only: no summary, no "All checks passed!" (ruff's -q)
 
     @classmethod
     def of(
@@ -31,11 +32,13 @@ class Report:
         diagnostics: Sequence[Diagnostic],
         sources: Mapping[str, str] | None = None,
         errors: Sequence[str] = (),
+        quiet: bool = False,
     ) -> Report:
         return cls(
             diagnostics=tuple(sorted(diagnostics, key=Diagnostic.sort_key)),
             sources=MappingProxyType(dict(sources or {})),
             errors=tuple(errors),
+            quiet=quiet,
         )
 
     @property
@@ -64,6 +67,13 @@ class Report:
         """``(code, name, count)``, most frequent first, then by code."""
         counts = Counter((diagnostic.code, diagnostic.name) for diagnostic in self.diagnostics)
         return sorted(((code, name, count) for (code, name), count in counts.items()), key=lambda row: (-row[2], row[0], row[1]))
+
+    def count_table(self) -> list[str]:
+        """``2  NN301  nll-loss-without-log-softmax``: the counts, aligned (the full report's tail, ``--statistics``)."""
+        counts = self.counts_by_code()
+        count_width = max((len(str(count)) for _, _, count in counts), default=1)
+        code_width = max((len(code) for code, _, _ in counts), default=0)
+        return [f"{count:>{count_width}}  {code:<{code_width}}  {name}" for code, name, count in counts]
 
 
 def found_line(problems: int, fixable: str) -> str:
