@@ -75,9 +75,29 @@ def text_location(text: str) -> Location | None:
     return found
 
 
+def user_frames(traceback: TracebackType | None) -> list[str]:
+    """The user's frames of a traceback, outermost first, as ``path:line in function`` (the doctor's own runner frames left out)."""
+    frames = []
+    while traceback is not None:
+        code = traceback.tb_frame.f_code
+        if is_user_file(code.co_filename):
+            frames.append(f"{display_path(code.co_filename)}:{traceback.tb_lineno} in {code.co_name}")
+        traceback = traceback.tb_next
+    return frames
+
+
 def describe_error(error: BaseException) -> str:
-    """The script's exception in one line, with the user line that raised it."""
+    """The script's exception in one line, with the user line that raised it and, when it is deeper, how the user's code got there.
+
+    The innermost user frame is where the fix usually goes; the outer ones
+    (the training loop's call of the model) say which call led there, so they
+    follow it, outermost first, the way Python prints a traceback.
+    """
     where = traceback_location(error.__traceback__)
     if isinstance(error, SyntaxError) and error.filename and error.lineno:  # raised while compiling: no frame of its own
         where = Location(display_path(error.filename), error.lineno - 1)
-    return f"{first_line(error)} ({where})" if where else first_line(error)
+    if where is None:
+        return first_line(error)
+    chain = user_frames(error.__traceback__)
+    via = f"; your traceback: {' > '.join(chain)}" if len(chain) > 1 else ""
+    return f"{first_line(error)} ({where}){via}"
