@@ -106,6 +106,14 @@ def test_ddp_loader_dataset_must_be_known_map_style(dataset: str, expected: list
     assert _ddp_loader(dataset=dataset) == expected
 
 
+def test_a_loader_feeding_two_training_loops_is_one_finding() -> None:
+    code = DDP_LOADER.format(dataset="train_set = TensorDataset(x, y)", options=", shuffle=True", before="") + """
+    for x, y in loader:
+        loss_fn(model(x), y).backward()
+    """
+    assert [(d.line + 1, d.code) for d in check_example(UndistributedLoaderForDdp, code)] == [(8, "NN105")]
+
+
 def test_fully_shard_counts_as_a_wrap() -> None:
     code = """
         from torch.distributed.fsdp import fully_shard

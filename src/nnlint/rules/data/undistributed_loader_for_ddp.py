@@ -31,6 +31,7 @@ class _Feed:
     """A loader that feeds a training loop, and every object the loop's calls use (its model among them)."""
 
     loader: Instance
+    sampler: str  # how its sampling fails to shard, for the message
     loop: cst.For
     used: tuple[Value, ...]
 
@@ -234,21 +235,21 @@ class UndistributedLoaderForDdp(Rule):
         loader = self.context.value(unwrap_iteration(self.context, node.iter))
         if not (isinstance(loader, Instance) and loader.qualname in LOADERS and loader.arguments is not None):
             return
-        if self._sampler(loader) is not None and _map_style(loader.arguments.get(_DATASET, "dataset")) and trains(node.body, self.context.info):
-            self._feeds.append(_Feed(loader, node, self._used_in(node)))
+        sampler = self._sampler(loader)
+        if sampler is not None and _map_style(loader.arguments.get(_DATASET, "dataset")) and trains(node.body, self.context.info):
+            self._feeds.append(_Feed(loader, sampler, node, self._used_in(node)))
 
     def leave_Module(self, original_node: cst.Module) -> None:
         for feed in self._feeds:
             wrap = next((self._wraps[value] for value in feed.used if isinstance(value, Instance) and value in self._wraps), None)
-            sampler = self._sampler(feed.loader)
-            if wrap is None or sampler is None or self._sharded_elsewhere(feed.loader):
+            if wrap is None or self._sharded_elsewhere(feed.loader):
                 continue
-            here = feed.loader.module_key == self.context.info.key and feed.loader.call is not None
             line = self.context.line_of(wrap)
             notes = (f"because: the model it trains is wrapped on line {line}",) if line is not None else ()
             wrapper = (self.context.qualify(wrap.func) or "").rsplit(".", 1)[-1]
+            here = feed.loader.module_key == self.context.info.key and feed.loader.call is not None
             node = feed.loader.call if here and feed.loader.call is not None else feed.loop.iter
-            self.report(node, notes=notes, wrapper=wrapper, sampler=sampler)
+            self.report(node, notes=notes, wrapper=wrapper, sampler=feed.sampler)
 
     @staticmethod
     def _sampler(loader: Instance) -> str | None:
