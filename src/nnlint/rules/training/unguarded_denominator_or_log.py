@@ -38,8 +38,12 @@ class UnguardedDenominatorOrLog(Rule):
     `count_nonzero`), or a sum of squared differences; and `torch.sqrt` / `rsqrt` of a
     sum of squared differences (a distance, whose gradient is infinite at 0). Values that can only reach 0 in degenerate
     cases (the norm of an embedding, a softmax denominator) are not reported, nor are
-    guarded ones: `s + eps`, `s.clamp(min=eps)`, `max(s, 1)`, `s[s == 0] = 1`, or an
-    `if s > 0:` check.
+    guarded ones: `s + eps`, `s.clamp(min=eps)`, `max(s, 1)`, `s[s == 0] = 1`, an
+    `if s > 0:` around it, or a check in the function (`if s <= 0: raise`, `assert w.sum() > 0`).
+    Nor are a spread over several dims that include the sample dim (`images.std(dim=(0, 2, 3))`,
+    per channel over every pixel of every image: real data is never constant there) and a count
+    of matches over the object's own state (`(self.weights > 0).sum()`, checked where it is set).
+    A spread over one sample or one dim stays reported: a blank image, a constant column.
 
     ## Why is this bad?
     A constant input column (or a blank image) has standard deviation 0, a batch with
@@ -95,6 +99,40 @@ class UnguardedDenominatorOrLog(Rule):
                 values = (values - values.mean()) / std
             scale = torch.log(x.std() + 1e-6)
         """, why="checked before dividing; guarded log"),
+        Valid("""
+            import numpy as np
+            import torch
+            images = torch.stack([image for image, _ in train_set])
+            mean = images.mean(dim=(0, 2, 3), keepdim=True)
+            std = images.std(dim=(0, 2, 3), keepdim=True)
+            x = (x - mean) / std
+            pixels = np.stack(train_images)
+            y = (y - pixels.mean(axis=(0, 1, 2))) / np.std(pixels, axis=(0, 1, 2))
+        """, why="per-channel statistics over every pixel of every image (issue 16: a false alarm)"),
+        Valid("""
+            import torch
+            class ScheduledSampler:
+                def __init__(self, choice_weights):
+                    weights = torch.tensor(choice_weights, dtype=torch.float64)
+                    if weights.sum() <= 0:
+                        raise ValueError("choice_weights must have a positive sum")
+                    self.choice_weights = weights / weights.sum()
+
+                def weights_for_epoch(self):
+                    random_weights = (self.choice_weights > 0).to(torch.float64)
+                    random_weights /= random_weights.sum()
+                    return random_weights
+        """, why="timm's scheduled sampler: the constructor raises unless the weights sum to a positive number"),
+        Valid("""
+            def normalize(weights):
+                assert (weights > 0).sum() > 0
+                return weights / (weights > 0).sum()
+            def mean_of_valid(total, valid):
+                n = (valid != 0).sum()
+                if n <= 0:
+                    raise ValueError("no valid entries")
+                return total / n
+        """, why="an assert or a raise on the path"),
     ]
     invalid = [
         Invalid("""
@@ -123,6 +161,16 @@ class UnguardedDenominatorOrLog(Rule):
             import torch
             log_var = torch.log(z.var(dim=0))
         """, line=2),
+        Invalid("""
+            import torch
+            def standardize(batch):
+                return (batch - batch.mean(dim=(1, 2, 3), keepdim=True)) / batch.std(dim=(1, 2, 3), keepdim=True)
+        """, line=3),
+        Invalid("""
+            import torch
+            digits = train_images.float()
+            x = (x - digits.mean(0)) / digits.std(0)
+        """, line=3),
     ]
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
@@ -167,6 +215,8 @@ class UnguardedDenominatorOrLog(Rule):
         method = syntax.method_name(node) if qualname is None else None
         operand = syntax.argument(node, 0, "input") if qualname else (node.func.value if method else None)  # type: ignore[attr-defined]
         if qualname in _SPREAD_FUNCTIONS or method in _SPREAD:
+            if _over_samples_and_more(node, 0 if method else 1):  # x.std(dims) or torch.std(x, dims)
+                return None
             return _SPREAD_FUNCTIONS[qualname] if qualname else _SPREAD[method]  # type: ignore[index]
         if qualname in _COUNTS or method == "count_nonzero":
             return "a count of non-zeros"
@@ -176,7 +226,7 @@ class UnguardedDenominatorOrLog(Rule):
             return "the norm of a difference" if _is_difference(self._source(operand, where)) else None
         if qualname in _SUMS or method == "sum":
             summed = self._source(_uncast(operand), where)
-            if isinstance(summed, cst.Comparison):
+            if isinstance(summed, cst.Comparison) and not _compares_object_state(summed):
                 return "a count of matches"
             if _is_squared_difference(summed):
                 return "a sum of squared differences"
@@ -187,16 +237,47 @@ class UnguardedDenominatorOrLog(Rule):
         return _uncast(found[0]) if found is not None else node
 
     def _checked(self, operand: cst.BaseExpression) -> bool:
-        """An ``if``/``while``/``assert`` around the division (or anywhere in the function, for a name) compares it."""
+        """An ``if``/``while`` around the division compares it, or anywhere in the function a comparison
+        does (``if s <= 0: raise``, ``assert w.sum() > 0``: the author knows it and decided)."""
         code = self.context.module.code_for_node(operand)
         for ancestor in self.context.ancestors:
             if isinstance(ancestor, (cst.If, cst.While)) and code in self.context.module.code_for_node(ancestor.test):
                 return True
-        if isinstance(operand, cst.Name):
+        if isinstance(operand, (cst.Name, cst.Call)):
             scope = self.context.module.code_for_node(self.context.scope())
-            name = re.escape(operand.value)
-            return re.search(rf"\b{name}\s*(==|!=|<=|>=|<|>)|(==|!=|<=|>=|<|>)\s*{name}\b|where\([^)]*\b{name}\b", scope) is not None
+            name = re.escape(code)
+            return re.search(rf"(?<![\w.]){name}\s*(==|!=|<=|>=|<|>)|(==|!=|<=|>=|<|>)\s*{name}(?![\w(])|where\([^)]*(?<![\w.]){name}(?![\w(])",
+                             scope) is not None
         return False
+
+
+def _over_samples_and_more(call: cst.Call, position: int) -> bool:
+    """A spread over several dims that include dim 0 (``images.std(dim=(0, 2, 3))``: per channel, over every
+    pixel of every sample): thousands of values of real data, never all equal in practice. One dim
+    (a tabular column, one pixel position across images) or no dim (one sample) can really be constant."""
+    dims = syntax.argument(call, position, "dim") or syntax.argument(call, position, "axis")
+    if not isinstance(dims, (cst.Tuple, cst.List)):
+        return False
+    values = [element.value for element in dims.elements]
+    integers = [int(value.value) for value in values if isinstance(value, cst.Integer)]
+    return len(integers) == len(values) >= 2 and 0 in integers
+
+
+def _compares_object_state(comparison: cst.Comparison) -> bool:
+    """``self.choice_weights > 0``: a mask of the object's own state, not of a batch. It is fixed where the
+    object is built (where a constructor checks it: timm's scheduled sampler raises unless the weights sum
+    to a positive number) and the same on every call, so an empty one fails the first call, not one rare batch."""
+    sides = [comparison.left, *(target.comparator for target in comparison.comparisons)]
+    compared = [side for side in sides if not isinstance(side, (cst.Integer, cst.Float, cst.UnaryOperation))]
+    return bool(compared) and all(_is_self_attribute(side) for side in compared)
+
+
+def _is_self_attribute(node: cst.BaseExpression) -> bool:
+    while isinstance(node, cst.Attribute):
+        node = node.value
+        if isinstance(node, cst.Name):
+            return node.value == "self"
+    return False
 
 
 def _uncast(node: cst.BaseExpression) -> cst.BaseExpression:
