@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from nnlint.doctor.codes import SATURATION_LEVEL
+from nnlint.doctor.definitions import definition
 from nnlint.doctor.findings import Location
 from nnlint.doctor.names import ModuleNames, is_leaf
 from nnlint.doctor.observations import LayerRecord
@@ -51,6 +52,9 @@ class LayerWatch:
         if record is None:
             return
         record.role = next((role for role, kinds in _ROLES if isinstance(module, kinds)), "")
+        if step == 0 and record.defined is None:
+            model = self._names.model_of(module)
+            record.defined = definition(model, module) if model is not None else None
         if step == 0 and next(module.parameters(recurse=False), None) is not None:
             record.has_params = True
             record.init_std = _std(output)

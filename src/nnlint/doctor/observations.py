@@ -96,6 +96,7 @@ class LayerRecord:
     role: str = ""  # "normalisation" (its output std is reset by design) or "embedding" (looked-up rows, not a transform); else ""
     has_params: bool = False
     where: Location | None = None  # source line of a functional activation
+    defined: Location | None = None  # the user's line that builds the layer (``self.fc1 = ...``), where a fix of it goes
     init_std: float | None = None
     std_last: float | None = None  # output std at the last observed step (layers with parameters)
     nonpos_init: float | None = None  # ReLU: share of outputs <= 0
@@ -234,4 +235,5 @@ def _batch_metrics(step: StepRecord) -> dict[str, Any]:
 def _layer_metrics(layer: LayerRecord) -> dict[str, Any]:
     data = asdict(layer)
     data["where"] = str(layer.where) if layer.where else None
+    data["defined"] = str(layer.defined) if layer.defined else None
     return {key: value for key, value in data.items() if value not in (None, [])}

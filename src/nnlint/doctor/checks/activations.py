@@ -20,14 +20,14 @@ def check(obs: Observations, found: frozenset[str]) -> list[Diagnostic]:
         units = f"; {first.dead_units_last:.0%} of its units are <= 0 for the whole batch" if first.dead_units_last is not None else ""
         start = f" (at step 0: {first.nonpos_init:.0%})" if first.nonpos_init is not None else ""
         diagnostics.append(finding("ND152", f"{first.label} outputs <= 0 for {first.nonpos_last:.0%} of its values at the last step{start}{units}"
-                                   f"{_others(dead)}; limit {DEAD_RELU_FRACTION:.0%}", first.where or where,
+                                   f"{_others(dead)}; limit {DEAD_RELU_FRACTION:.0%}", first.where or first.defined or where,
                                    "lower the learning rate, keep biases at zero initially, or use LeakyReLU/GELU"))
     saturated = [layer for layer in layers if max(layer.saturated_init or 0, layer.saturated_last or 0) > SATURATION_FRACTION]
     if saturated:
         first = saturated[0]
         share = max(first.saturated_init or 0, first.saturated_last or 0)
         diagnostics.append(finding("ND153", f"{first.label} gets {share:.0%} of its inputs beyond +-{SATURATION_LEVEL:g}{_others(saturated)}: "
-                                   f"it is saturated and passes almost no gradient (limit {SATURATION_FRACTION:.0%})", first.where or where,
+                                   f"it is saturated and passes almost no gradient (limit {SATURATION_FRACTION:.0%})", first.where or first.defined or where,
                                    "standardise the inputs, initialise the layer before it smaller, or add a normalisation layer"))
     return diagnostics
 
@@ -54,7 +54,7 @@ def _scale(layers: list[LayerRecord], where: Location) -> list[Diagnostic]:
             trend = ", ".join(f"{other.label} {number(other.init_std or 0)}" for other in measured[:6])
             direction = "vanishing" if std < low else "exploding"
             return [finding("ND151", f"{direction} activations at initialisation: {layer.label} has output std {number(std)}, "
-                            f"more than {ACTIVATION_REPORT_FACTOR:g}x outside [{ACTIVATION_BAND[0]:g}, {ACTIVATION_BAND[1]:g}]", where,
+                            f"more than {ACTIVATION_REPORT_FACTOR:g}x outside [{ACTIVATION_BAND[0]:g}, {ACTIVATION_BAND[1]:g}]", layer.defined or where,
                             "use He (kaiming) initialisation for ReLU layers, Xavier for tanh, or add normalisation layers",
                             notes=[f"output std per layer at step 0: {trend}"])]
     return []

@@ -72,9 +72,9 @@ def _depth_ratio(obs: Observations, where: Location) -> list[Diagnostic]:
     detail = (f"||g||/||w|| of the first layer {first.label} is {number(first.relative_grad or 0)} "
               f"and of the last layer {last.label} {number(last.relative_grad or 0)} (ratio {number(ratio)})")
     if ratio < 1 / GRADIENT_RATIO_LIMIT:
-        return [finding("ND144", f"vanishing gradients at step 0: {detail}, below 1/{GRADIENT_RATIO_LIMIT:g}", where,
+        return [finding("ND144", f"vanishing gradients at step 0: {detail}, below 1/{GRADIENT_RATIO_LIMIT:g}", first.defined or where,
                         "use ReLU-family activations, He/Xavier initialisation, normalisation layers or residual connections")]
     if ratio > GRADIENT_RATIO_LIMIT:
-        return [finding("ND145", f"exploding gradients at step 0: {detail}, above {GRADIENT_RATIO_LIMIT:g}", where,
+        return [finding("ND145", f"exploding gradients at step 0: {detail}, above {GRADIENT_RATIO_LIMIT:g}", first.defined or where,
                         "clip the gradient norm (torch.nn.utils.clip_grad_norm_), lower the initial weight scale or add normalisation layers")]
     return []
