@@ -62,6 +62,7 @@ class Recorder:
         self._where: dict[tuple[int, bool], Location | None] = {}  # (id(model), grad enabled?) -> first call site
         self._losses: list[LossCallRecord] = []
         self._backward: list[float] = []
+        self._loss_noted = False  # the note on how a step's several backward() calls make its loss
         self._input: torch.Tensor | None = None
         self._input_stamp = (0, 0)
         self._previous: tuple[tuple[Any, ...], tuple[int, int]] | None = None  # the last step's input fingerprint and loader stamp
@@ -232,10 +233,33 @@ class Recorder:
         finally:
             self.active = True
 
+    def _step_loss(self) -> float:
+        """The loss the script computed for this optimizer step, and (once) a note saying how several backward() calls were combined.
+
+        Gradient accumulation calls backward() on ``loss / N`` N times per step:
+        the value the script computed (and prints) is the loss function's, before
+        the division, so the step's loss is the mean of the loss calls' values
+        when every backward had one; otherwise the mean of the backward values.
+        """
+        backward = self._backward
+        if len(backward) == 1 or len(self.param_watch.optimizers) != 1:
+            return sum(backward) / len(backward)
+        computed = [float(loss.result.detach().float().mean()) for loss in self._losses]
+        if len(computed) == len(backward):
+            how = f"the mean of the loss function's value over the {len(backward)} backward() calls of each optimizer step (gradient accumulation)"
+            value = sum(computed) / len(computed)
+        else:
+            how = f"the mean of the {len(backward)} values passed to backward() in each optimizer step"
+            value = sum(backward) / len(backward)
+        if not self._loss_noted:
+            self._loss_noted = True
+            self.obs.notes.append(f"loss per optimizer step: {how}")
+        return value
+
     def _end_step(self) -> None:
         record = StepRecord(self.step)
         if self._backward:
-            record.loss = sum(self._backward) / len(self._backward)
+            record.loss = self._step_loss()
         if self._input is not None:
             record.input = summarize_input(self._input)
             stamp, seen = self._input_stamp, fingerprint(self._input)
