@@ -72,3 +72,17 @@ def test_an_exploding_layer_is_reported_where_it_is_built(tmp_path: Path, monkey
     report = run_in_this_process("train.py", [], steps=3, timeout=60)
     found = [d for d in report.diagnostics if d.code == "ND151"]
     assert found and found[0].line == 7, [(d.code, d.line, d.message) for d in report.diagnostics]  # self.fc1 = nn.Linear(20, 64)
+
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "doctor"
+
+
+@pytest.mark.parametrize(("script", "code", "built"), [
+    ("sorted_labels_bug.py", "ND104", "train = loader("),  # shuffle=False is fixed where the DataLoader is built
+    ("lr_too_high_bug.py", "ND161", "optimizer = torch.optim.SGD("),  # the learning rate is fixed where the optimizer is built
+])
+def test_data_and_learning_rate_findings_land_where_the_loader_or_optimizer_is_built(script: str, code: str, built: str) -> None:
+    report = run_in_this_process(str(FIXTURES / script), [], steps=10, timeout=60)
+    found = [d for d in report.diagnostics if d.code == code]
+    lines = (FIXTURES / script).read_text().splitlines()
+    assert found and lines[found[0].line].startswith(built), [(d.code, d.line) for d in report.diagnostics]

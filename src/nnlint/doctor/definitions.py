@@ -16,6 +16,7 @@ import ast
 import functools
 import inspect
 import textwrap
+from types import FrameType
 
 from torch import nn
 
@@ -60,4 +61,57 @@ def _assignments(cls: type) -> dict[str, tuple[str, int]]:
         for target in targets:
             if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
                 found.setdefault(target.attr, (filename, first + node.lineno - 2))
+    return found
+
+
+def binding(value: object, frame: FrameType | None) -> Location | None:
+    """The line that built ``value`` (``optimizer = SGD(...)``, ``loader = DataLoader(...)``), found from the user frame that uses it.
+
+    The frame's variables say which name holds ``value``; the frame's own
+    scope in its source file says where that name is bound to a call. Known only
+    when exactly one such assignment exists in that scope (else None).
+    """
+    if frame is None or not is_user_file(frame.f_code.co_filename):
+        return None
+    names = [name for name, bound in {**frame.f_globals, **frame.f_locals}.items() if bound is value]
+    module_level = frame.f_code.co_name == "<module>"
+    scope = _scope(frame.f_code.co_filename, None if module_level else frame.f_code.co_firstlineno)
+    lines = {node.lineno for node in scope for name in names if _binds_call(node, name)} if scope else set()
+    return Location(display_path(frame.f_code.co_filename), lines.pop() - 1) if len(lines) == 1 else None
+
+
+def _binds_call(node: ast.stmt, name: str) -> bool:
+    if not isinstance(node, ast.Assign) or not isinstance(node.value, ast.Call):
+        return False
+    return any(isinstance(target, ast.Name) and target.id == name for target in node.targets)
+
+
+@functools.lru_cache(maxsize=64)
+def _tree(filename: str) -> ast.Module | None:
+    try:
+        with open(filename, encoding="utf-8") as source:
+            return ast.parse(source.read())
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return None
+
+
+def _scope(filename: str, first_line: int | None) -> list[ast.stmt]:
+    """The statements of the module (``first_line`` None) or of the function starting at ``first_line``, nested blocks included."""
+    tree = _tree(filename)
+    if tree is None:
+        return []
+    body: list[ast.stmt] = tree.body
+    if first_line is not None:
+        functions = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                     and min([node.lineno, *(d.lineno for d in node.decorator_list)]) == first_line]
+        if len(functions) != 1:
+            return []
+        body = functions[0].body
+    found: list[ast.stmt] = []
+    pending = list(body)
+    while pending:
+        node = pending.pop()
+        found.append(node)
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            pending.extend(child for child in ast.iter_child_nodes(node) if isinstance(child, ast.stmt))
     return found

@@ -45,14 +45,18 @@ def display_path(filename: str) -> str:
     return absolute if relative.startswith(os.pardir) else relative
 
 
-def user_location(frame: FrameType | None = None) -> Location | None:
+def user_frame(frame: FrameType | None = None) -> FrameType | None:
     """The innermost user frame, starting at ``frame`` (default: the caller's)."""
     current: FrameType | None = frame if frame is not None else sys._getframe(1)
-    while current is not None:
-        if is_user_file(current.f_code.co_filename):
-            return Location(display_path(current.f_code.co_filename), current.f_lineno - 1)
+    while current is not None and not is_user_file(current.f_code.co_filename):
         current = current.f_back
-    return None
+    return current
+
+
+def user_location(frame: FrameType | None = None) -> Location | None:
+    """The innermost user frame's line, starting at ``frame`` (default: the caller's)."""
+    found = user_frame(frame if frame is not None else sys._getframe(1))
+    return Location(display_path(found.f_code.co_filename), found.f_lineno - 1) if found is not None else None
 
 
 def traceback_location(traceback: TracebackType | None) -> Location | None:

@@ -191,6 +191,8 @@ class Observations:
     mixing: MixingResult | None = None
     model_call: Location | None = None  # where the trained model is called
     step_call: Location | None = None  # where optimizer.step() is called
+    optimizer_built: Location | None = None  # where the stepped optimizer is constructed (ND143, ND161 are fixed there)
+    loader_built: Location | None = None  # where the training DataLoader is constructed (ND104, ND105, ND106 are fixed there)
     loader_used: bool = False
     notes: list[str] = field(default_factory=list)
 

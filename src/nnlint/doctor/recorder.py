@@ -16,11 +16,13 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.utils.data import DataLoader
 
 from nnlint.doctor.codes import OVERFIT_SAMPLES
 from nnlint.doctor.experiments import OptimizerFactory, optimizer_factory
 from nnlint.doctor.findings import Location, first_line
-from nnlint.doctor.frames import user_location
+from nnlint.doctor.definitions import binding
+from nnlint.doctor.frames import user_frame, user_location
 from nnlint.doctor.layers import LayerWatch
 from nnlint.doctor.names import ModuleNames, is_loss_module, mode_sensitive_layers
 from nnlint.doctor.nan_origin import find_origin
@@ -152,6 +154,7 @@ class Recorder:
             return
         if not self.param_watch.optimizers:
             self.obs.step_call = user_location()
+            self.obs.optimizer_built = binding(optimizer, user_frame())
         not_finite = self.param_watch.before_step(optimizer, self.step)
         if self.step == 0 and optimizer is self.param_watch.optimizers[0]:
             self._keep_recipe(optimizer)
@@ -168,6 +171,11 @@ class Recorder:
     def loader_pass(self) -> None:
         self.loader_passes += 1
         self.obs.loader_used = True
+        if self.obs.loader_built is None:
+            frame = user_frame()
+            loaders = {id(value): value for value in {**frame.f_globals, **frame.f_locals}.values() if isinstance(value, DataLoader)} if frame else {}
+            if len(loaders) == 1:  # the frame iterating holds one DataLoader: the one it iterates
+                self.obs.loader_built = binding(next(iter(loaders.values())), frame)
 
     def loader_batch(self) -> None:
         self.loader_batches += 1

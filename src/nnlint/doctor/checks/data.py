@@ -20,7 +20,7 @@ from nnlint.doctor.observations import Observations, StepRecord
 def check(obs: Observations, found: frozenset[str]) -> list[Diagnostic]:
     where = obs.model_call or obs.at_script
     return [*_non_finite(obs.steps, where), *_scale(obs.steps, where), *_all_zero(obs.steps, where),
-            *_labels(obs.steps, where, weighted=any("weight" in call.options for call in obs.loss_calls)), *_repeated(obs, where)]
+            *_labels(obs.steps, obs.loader_built or where, weighted=any("weight" in call.options for call in obs.loss_calls)), *_repeated(obs, obs.loader_built or where)]
 
 
 def _steps_text(steps: list[int]) -> str:

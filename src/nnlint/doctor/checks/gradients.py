@@ -25,7 +25,7 @@ def check(obs: Observations, found: frozenset[str]) -> list[Diagnostic]:
     diagnostics.extend(_frozen_head(obs, where))
     missing = [p for p in trainable if p.grad_seen and not p.in_optimizer]
     if missing:
-        diagnostics.append(finding("ND143", f"{_listed(missing)} got gradients but belong to no optimizer group, so they never change", obs.step_call or where,
+        diagnostics.append(finding("ND143", f"{_listed(missing)} got gradients but belong to no optimizer group, so they never change", obs.optimizer_built or obs.step_call or where,
                                    "build the optimizer from model.parameters() after the model is complete"))
     diagnostics.extend(_depth_ratio(obs, where))
     return diagnostics

@@ -14,7 +14,7 @@ MIN_STEPS = 2  # judged steps (the later half of the observed ones)
 
 
 def check(obs: Observations, found: frozenset[str]) -> list[Diagnostic]:
-    where = obs.step_call or obs.model_call or obs.at_script
+    where = obs.optimizer_built or obs.step_call or obs.model_call or obs.at_script
     low, high = UPDATE_RATIO_BAND[0] / UPDATE_REPORT_FACTOR, UPDATE_RATIO_BAND[1] * UPDATE_REPORT_FACTOR
     diagnostics = []
     for group in obs.groups:
