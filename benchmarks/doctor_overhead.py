@@ -3,19 +3,32 @@
 Not a timed test: run it and read the numbers.
 
     python benchmarks/doctor_overhead.py [--steps 200] [--threads 1] [--device cuda]
+    python benchmarks/doctor_overhead.py --corpus [--steps 10]     # the healthy corpus, whole runs
+
 
 Each model trains the same number of steps three ways: plainly, under the
 doctor's hooks (global module hooks, optimizer step hooks, the torch-function
 mode and the DataLoader wrapper), and, once, the doctor's work after the run
 (experiments on copies, then the checks).
+
+``--corpus`` runs every script of ``fixtures/doctor/healthy/`` twice, each in
+a fresh process, for the same optimizer steps: plainly (a step hook stops the
+script, nothing else) and under the doctor (``run_in_this_process``: hooks,
+experiments and checks). The ratio is doctor / plain wall time for the whole
+run, start-up of the script included; the issue's budget is 2x plus 3 s.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
+import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -70,7 +83,7 @@ def measure(name: str, build: Callable[[], tuple[nn.Module, torch.Tensor, torch.
     step()  # warm-up
     plain = steps_per_second(step, steps, device)
     recorder = Recorder(Observations(script="benchmark"), max_steps=steps + 1)
-    with Session(recorder, block_saves=True):
+    with Session(recorder):
         hooked = steps_per_second(step, steps, device)
         with contextlib.suppress(DoctorStop):  # the step that reaches the limit stops, as in a real run
             step()
@@ -81,12 +94,66 @@ def measure(name: str, build: Callable[[], tuple[nn.Module, torch.Tensor, torch.
           f"experiments+checks {after:.1f} s   findings {[d.code for d in report.diagnostics]}")
 
 
+HEALTHY = Path(__file__).resolve().parents[1] / "fixtures" / "doctor" / "healthy"
+
+_PLAIN = """
+import os, runpy, sys, time
+import torch
+from torch.optim import optimizer as hooks
+script, steps = sys.argv[1], int(sys.argv[2])
+count = [0]
+class Stop(Exception):
+    pass
+def stop(optimizer, args, kwargs):
+    count[0] += 1
+    if count[0] >= steps:
+        raise Stop
+hooks.register_optimizer_step_post_hook(stop)
+sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
+sys.argv = [script]
+started = time.perf_counter()
+try:
+    runpy.run_path(script, run_name="__main__")
+except Stop:
+    pass
+print(time.perf_counter() - started)
+"""
+
+_DOCTOR = """
+import sys, time
+from nnlint.doctor.child import run_in_this_process
+started = time.perf_counter()
+report = run_in_this_process(sys.argv[1], [], steps=int(sys.argv[2]), timeout=300)
+print(time.perf_counter() - started)
+"""
+
+
+def _seconds(program: str, script: Path, steps: int) -> float:
+    done = subprocess.run([sys.executable, "-c", program, str(script), str(steps)], capture_output=True, text=True, timeout=600, check=True)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def corpus(steps: int) -> None:
+    """Doctor / plain wall time per healthy script, and the median."""
+    ratios = {}
+    for script in sorted(HEALTHY.glob("*.py")):
+        plain, doctor = _seconds(_PLAIN, script, steps), _seconds(_DOCTOR, script, steps)
+        ratios[script.stem] = doctor / plain
+        print(f"{script.stem:<32} plain {plain:6.2f} s   doctor {doctor:6.2f} s   x{doctor / plain:.2f}   (+{doctor - plain:.2f} s)", flush=True)
+    print(json.dumps({"steps": steps, "scripts": len(ratios), "median_ratio": round(statistics.median(ratios.values()), 2),
+                      "max_ratio": round(max(ratios.values()), 2)}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     parser.add_argument("--device", default="cpu", help="where the models train (default: cpu)")
+    parser.add_argument("--corpus", action="store_true", help="whole runs of fixtures/doctor/healthy/ with and without the doctor")
     options = parser.parse_args()
+    if options.corpus:
+        corpus(options.steps)
+        return
     if options.threads:
         torch.set_num_threads(options.threads)
     print(f"torch {torch.__version__} on {options.device}, {torch.get_num_threads()} thread(s), {options.steps} steps per measurement")
