@@ -179,3 +179,27 @@ def test_an_unknown_option_shows_the_check_usage(work: Path, capsys) -> None:
     err = capsys.readouterr().err
     assert exited.value.code == 2
     assert err.startswith("usage: nnlint check ") and "unrecognized arguments: --bogus" in err
+
+
+# --- the README says what is true ------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_does_not_ask_to_add_what_the_hook_already_has() -> None:
+    hook = (ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
+    assert "types_or: [python, jupyter]" in hook
+    assert "add `types_or: [python, jupyter]`" not in README
+
+
+def test_readme_shows_the_demo_finding_as_the_demo_prints_it(capsys) -> None:
+    _, out, _ = nnlint(capsys, str(DEMO / "train.py"), "--no-cache", "--color", "never")
+    shown = next(line for line in README.splitlines() if line.startswith("examples/demo/train.py:57:20: NN301"))
+    assert shown.replace("examples/demo/train.py", str(DEMO / "train.py")) in out.splitlines()
+
+
+def test_readme_says_how_to_get_the_cpu_torch_without_naming_a_host() -> None:
+    assert "installs the pinned CPU torch" not in README
+    section = README[README.index("Run the whole test suite"): README.index("## Usage")]
+    assert "--index-url" in section and "://" not in section

@@ -1,10 +1,14 @@
-"""The machine-readable report, in the shape of LSP ``Diagnostic`` objects grouped by file URI.
+"""The machine-readable report (``--format json``): LSP ``Diagnostic`` objects, grouped by file.
 
-Editors and the nnlint language server speak LSP, so the JSON report uses its
-shape rather than inventing one: 0-based lines, ``character`` counted in UTF-16
-code units (converted here from the model's code points), ``severity`` 1-4.
-nnlint's own fields (rule name, checklist items, fix edits) travel in ``data``.
-``to_lsp`` and ``utf16_position`` are public: the language server reuses them.
+The document is ``{"version", "files": [{"uri", "path", "diagnostics"}], "errors", "summary"}``.
+Each diagnostic has LSP's shape, so an editor plugin can pass it on as it is: 0-based lines,
+``character`` counted in UTF-16 code units (converted here from the model's code points),
+``severity`` 1-4, ``codeDescription.href`` the rule's page. nnlint's own fields (rule name,
+checklist items, help, notes, origin, the fix and its edits) travel in ``data``.
+``summary.fixable`` counts every finding with a fix, whatever its applicability (the text
+formats count only the safe ones, those ``--fix`` applies). ``to_lsp`` is public: the language
+server (``nnlint.lsp.units``) publishes its diagnostics through it; ``utf16_position`` converts
+one position the same way.
 """
 
 from __future__ import annotations
