@@ -134,3 +134,10 @@ def test_token_frequencies_of_a_language_model_are_not_class_imbalance() -> None
     assert codes(observed(steps=labelled_steps((32, 8), classes))) == ["ND105"]
     weighted = LossCall("cross_entropy", HERE, 0, 0.7, (32, 2), (32,), "int64", True, classes=2, options={"weight": True})
     assert codes(observed(steps=labelled_steps((32, 8), classes), loss_calls=[weighted])) == []
+
+
+def test_a_dead_relu_verdict_does_not_hang_on_the_step_where_the_run_was_cut() -> None:
+    transient = layer("act", "ReLU", 0, nonpos_init=0.5, nonpos_last=0.78, nonpos_steps=[0.5] * 5 + [0.6] * 4 + [0.78])
+    assert codes(observed(transient)) == []
+    dying = layer("act", "ReLU", 0, nonpos_init=0.5, nonpos_last=0.9, nonpos_steps=[0.5] + [0.9] * 9)
+    assert codes(observed(dying)) == ["ND152"]

@@ -33,6 +33,8 @@ SATURATION_FRACTION = 0.5
 SATURATION_LEVEL = 5.0
 UPDATE_RATIO_BAND = (1e-4, 1e-2)  # target about 1e-3
 UPDATE_REPORT_FACTOR = 3.0  # report only "well outside": Adam at lr=1e-3 on wide layers sits just above 1e-2 and trains fine
+SAME_BATCHES_MIN = 2  # ND191 (distributed): the ranks' first batches compared, at least this many
+PARAMETER_TOLERANCE = 1e-6  # ND192 (distributed): relative difference of a parameter's sum or sum of squares across ranks
 
 
 def _doc(what: str, why: str, example: str, instead: str) -> str:
@@ -149,7 +151,8 @@ CODES: list[RuleDoc] = [
         "nn.init.normal_(layer.weight, std=1.0)",
         "nn.init.kaiming_normal_(layer.weight, nonlinearity='relu')")),
     _code("ND152", "dead-relu", (28, 33, 36), "Most outputs of a ReLU are zero", _doc(
-        f"Reports a ReLU whose outputs are <= 0 for at least {DEAD_RELU_FRACTION:.0%} of the values at the last observed step.",
+        f"Reports a ReLU whose outputs are <= 0 for at least {DEAD_RELU_FRACTION:.0%} of the values, as the median over the later half of the observed steps: a share read at the last step alone changed with where the run was cut (a healthy script was reported at 78% with 10 steps and not with 30).\n\n"
+        "Threshold source: a ReLU at initialisation outputs <= 0 for about half its values (symmetric pre-activations, He et al. 2015); no script of the healthy corpus `fixtures/doctor/healthy/` reaches 70%.",
         "A unit that is never positive gets no gradient and never recovers; a high learning rate or a negative bias kills units.",
         "nn.init.constant_(layer.bias, -1.0)",
         "nn.init.zeros_(layer.bias)  # and a smaller learning rate")),
@@ -179,6 +182,16 @@ CODES: list[RuleDoc] = [
         "In eval mode Dropout does nothing and BatchNorm never updates its statistics: usually `model.train()` was forgotten after an evaluation.",
         "evaluate(model)   # calls model.eval()\nfor x, y in loader:\n    ...",
         "evaluate(model)\nmodel.train()\nfor x, y in loader:\n    ...")),
+    _code("ND191", "same-samples-on-every-rank", (7, 10), "Every rank of a distributed run receives the same batches", _doc(
+        f"In a run under `nnlint doctor --nproc-per-node N`, compares digests of each rank's first DataLoader batches and reports when all ranks received the same ones (at least {SAME_BATCHES_MIN}).",
+        "Without a `DistributedSampler` (or another sharding by rank) each of the N ranks trains on the whole dataset in the same order: N times the compute for the progress of one process, and an epoch that is N times longer than it looks.",
+        "loader = DataLoader(dataset, batch_size=32, shuffle=True)\nmodel = DistributedDataParallel(net)",
+        "sampler = DistributedSampler(dataset, shuffle=True)\nloader = DataLoader(dataset, batch_size=32, sampler=sampler)\nfor epoch in range(epochs):\n    sampler.set_epoch(epoch)")),
+    _code("ND192", "parameters-diverge-across-ranks", (23,), "The ranks' parameters differ after an optimizer step: each rank trains its own model", _doc(
+        f"In a run under `nnlint doctor --nproc-per-node N`, compares each parameter's sum and sum of squares across ranks after each of the first optimizer steps and reports the first step after which they differ (relative tolerance {PARAMETER_TOLERANCE:g}). Sharded models (FSDP, DTensor parameters) hold different shards by design and are not compared.",
+        "A model that is not wrapped in `DistributedDataParallel` (or never synchronised), built after a rank-dependent seed, or trained through `model.module` so that DDP's gradient hooks never fire, becomes N different models: the checkpoint rank 0 saves learnt from one shard only.",
+        "model = Net()                      # not wrapped\nloss = loss_fn(model(x), y)",
+        "model = DistributedDataParallel(Net())\nloss = loss_fn(model(x), y)       # through the wrapper"), Severity.ERROR),
 ]
 
 BY_CODE: dict[str, RuleDoc] = {doc.code: doc for doc in CODES}

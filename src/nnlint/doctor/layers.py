@@ -97,6 +97,7 @@ def _measure_relu(record: LayerRecord, output: torch.Tensor, step: int) -> None:
     if step == 0:
         record.nonpos_init = share
     record.nonpos_last = share
+    record.nonpos_steps.append(share)
     if values.dim() >= 2:
         record.dead_units_last = float((values <= 0).reshape(values.shape[0], -1).all(dim=0).float().mean())
 

@@ -101,6 +101,7 @@ class LayerRecord:
     std_last: float | None = None  # output std at the last observed step (layers with parameters)
     nonpos_init: float | None = None  # ReLU: share of outputs <= 0
     nonpos_last: float | None = None
+    nonpos_steps: list[float] = field(default_factory=list)  # ReLU: the share per observed step (judged over the later half)
     dead_units_last: float | None = None  # ReLU: share of units <= 0 for the whole batch
     saturated_init: float | None = None  # sigmoid/tanh: share of inputs beyond +-5
     saturated_last: float | None = None

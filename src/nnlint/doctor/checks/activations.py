@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+
 from nnlint.diagnostic import Diagnostic
 from nnlint.doctor.codes import ACTIVATION_BAND, ACTIVATION_REPORT_FACTOR, DEAD_RELU_FRACTION, SATURATION_FRACTION, SATURATION_LEVEL
 from nnlint.doctor.findings import Location, finding, number
@@ -14,12 +16,12 @@ def check(obs: Observations, found: frozenset[str]) -> list[Diagnostic]:
     where = obs.model_call or obs.at_script
     layers = sorted(obs.layers.values(), key=lambda layer: layer.order)
     diagnostics = _scale(layers, where)
-    dead = [layer for layer in layers if layer.nonpos_last is not None and layer.nonpos_last >= DEAD_RELU_FRACTION]
+    dead = [layer for layer in layers if _dead_share(layer) is not None and (_dead_share(layer) or 0) >= DEAD_RELU_FRACTION]
     if dead:
         first = dead[0]
         units = f"; {first.dead_units_last:.0%} of its units are <= 0 for the whole batch" if first.dead_units_last is not None else ""
         start = f" (at step 0: {first.nonpos_init:.0%})" if first.nonpos_init is not None else ""
-        diagnostics.append(finding("ND152", f"{first.label} outputs <= 0 for {first.nonpos_last:.0%} of its values at the last step{start}{units}"
+        diagnostics.append(finding("ND152", f"{first.label} outputs <= 0 for {_dead_share(first) or 0:.0%} of its values over the later half of the steps{start}{units}"
                                    f"{_others(dead)}; limit {DEAD_RELU_FRACTION:.0%}", first.where or first.defined or where,
                                    "lower the learning rate, keep biases at zero initially, or use LeakyReLU/GELU"))
     saturated = [layer for layer in layers if max(layer.saturated_init or 0, layer.saturated_last or 0) > SATURATION_FRACTION]
@@ -30,6 +32,13 @@ def check(obs: Observations, found: frozenset[str]) -> list[Diagnostic]:
                                    f"it is saturated and passes almost no gradient (limit {SATURATION_FRACTION:.0%})", first.where or first.defined or where,
                                    "standardise the inputs, initialise the layer before it smaller, or add a normalisation layer"))
     return diagnostics
+
+
+def _dead_share(layer: LayerRecord) -> float | None:
+    """A ReLU's share of outputs <= 0: the median over the later half of the observed steps, so the verdict does not hang on the step where the run was cut."""
+    if layer.nonpos_steps:
+        return statistics.median(layer.nonpos_steps[len(layer.nonpos_steps) // 2:])
+    return layer.nonpos_last
 
 
 def _others(layers: list[LayerRecord]) -> str:
