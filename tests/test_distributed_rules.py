@@ -82,7 +82,7 @@ def test_ddp_loader_is_reported_with_the_wrap_as_related_location() -> None:
     found = check_example(UndistributedLoaderForDdp, DDP_LOADER.format(dataset="train_set = TensorDataset(x, y)", options=", shuffle=True", before=""))
     assert [(d.line + 1, d.code) for d in found] == [(8, "NN105")]
     assert "DistributedDataParallel-wrapped" in found[0].message and "has no sampler" in found[0].message
-    assert found[0].notes == ("because: the model it trains is wrapped on line 7",)
+    assert [(r.range.start.line + 1, r.message) for r in found[0].related] == [(7, "the model it trains is wrapped here")]
 
 
 @pytest.mark.parametrize(("options", "before", "expected"), [
@@ -150,7 +150,7 @@ def test_module_forward_in_a_training_loop(line: str, expected: list[int]) -> No
     found = check_example(DdpModuleForward, MODULE_FORWARD.format(line=line))
     assert [d.line + 1 for d in found] == expected
     if expected:
-        assert found[0].notes == ("because: the model is wrapped in DistributedDataParallel on line 4",)
+        assert [(r.range.start.line + 1, r.message) for r in found[0].related] == [(4, "the model is wrapped in DistributedDataParallel here")]
 
 
 def test_module_forward_of_a_wrapper_built_from_the_distributed_module_path() -> None:

@@ -55,6 +55,17 @@ async def test_open_publishes_the_cli_diagnostic_with_utf16_columns_and_rule_lin
 
 
 @pytest.mark.asyncio
+async def test_the_path_that_led_to_a_finding_is_its_related_information(client: LanguageClient, workspace: Path):
+    text = "import torch.nn as nn\nimport torch.nn.functional as F\nhead = nn.Linear(20, 1)\nloss = F.cross_entropy(head(x), y)\n"
+    uri = open_document(client, workspace / "train.py", text)
+    (diagnostic,) = await published(client, uri, 1)
+    assert diagnostic.code == "NN305"
+    (related,) = diagnostic.related_information or []
+    assert related.location.uri == uri and related.location.range.start == types.Position(2, 7)
+    assert related.message == "the scores come from nn.Linear with one output, built here"
+
+
+@pytest.mark.asyncio
 @pytest.mark.parametrize("client", [["utf-8", "utf-16"], ["utf-32", "utf-16"]], indirect=True, ids=["utf-8", "utf-32"])
 async def test_columns_follow_the_negotiated_position_encoding(client: LanguageClient, workspace: Path, request: pytest.FixtureRequest):
     encoding = request.node.callspec.params["client"][0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import jsonschema
 import pytest
 
 from nnlint.cli import main
-from nnlint.diagnostic import Applicability, Diagnostic, Edit, Fix, Range, Severity, rule_url
+from nnlint.diagnostic import Applicability, Diagnostic, Edit, Fix, Range, Related, Severity, rule_url
 from nnlint.reporters import write_report
 from nnlint.reporters.json_lsp import file_uri
 
@@ -119,3 +120,17 @@ def test_the_command_line_writes_valid_sarif(tmp_path: Path, capsys: pytest.Capt
     assert result["ruleId"] == "NN301"
     assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "train.py"
     assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 4
+
+
+def test_the_path_that_led_to_a_finding_is_its_related_locations():
+    because = (Related("train.py", Range.of(1, 2, 1, 7), "the loss is built here"), Related("model.py", Range.of(13, 4, 13, 20), "its head has one output"))
+    (result,) = sarif([replace(FINDING, related=because)])["runs"][0]["results"]
+    assert result["relatedLocations"] == [
+        {"id": 0, "message": {"text": "the loss is built here"}, "physicalLocation": {
+            "artifactLocation": {"uri": "train.py", "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": 2, "startColumn": 3, "endLine": 2, "endColumn": 8}}},
+        {"id": 1, "message": {"text": "its head has one output"}, "physicalLocation": {  # another file: its text is unknown, columns as they are
+            "artifactLocation": {"uri": "model.py", "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": 14, "startColumn": 5, "endLine": 14, "endColumn": 21}}},
+    ]
+    assert "relatedLocations" not in sarif([FINDING])["runs"][0]["results"][0]

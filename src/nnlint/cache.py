@@ -27,11 +27,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from nnlint.diagnostic import Applicability, Diagnostic, Edit, Fix, Position, Range, Severity
+from nnlint.diagnostic import Applicability, Diagnostic, Edit, Fix, Position, Range, Related, Severity
 from nnlint.resolution import resolve
 
 DEFAULT_DIRECTORY = ".nnlint_cache"
-_FORMAT = 2
+_FORMAT = 3
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # Python's line breaks, as the diagnostics count lines
 
 Lookup = tuple[Path, str, Path | None]  # (importing file, module name, the file it resolved to or None)
@@ -146,6 +146,7 @@ def _encode(d: Diagnostic) -> dict[str, Any]:
     return {
         "code": d.code, "name": d.name, "message": d.message, "path": d.path, "range": _range_out(d.range),
         "severity": int(d.severity), "checklist": list(d.checklist), "source": d.source, "help": d.help, "notes": list(d.notes),
+        "related": [{"range": _range_out(r.range), "message": r.message} for r in d.related],  # the check relates places of the same file
         "fix": None if d.fix is None else {
             "title": d.fix.title, "applicability": d.fix.applicability.value,
             "edits": [{"range": _range_out(e.range), "text": e.new_text} for e in d.fix.edits],
@@ -185,6 +186,8 @@ def _decode(item: dict[str, Any], path: str, line_lengths: list[int]) -> Diagnos
         range=_range_in(item["range"], line_lengths), severity=Severity(_typed(item["severity"], int)),
         checklist=tuple(_typed(number, int) for number in _typed(item["checklist"], list)), source=_typed(item["source"], str),
         help=_typed(item["help"], str), notes=tuple(_typed(note, str) for note in _typed(item["notes"], list)),
+        related=tuple(Related(path, _range_in(_typed(r, dict)["range"], line_lengths), _typed(r["message"], str))
+                      for r in _typed(item["related"], list)),
         fix=None if fix is None else Fix(
             _typed(fix["title"], str),
             tuple(Edit(_range_in(e["range"], line_lengths), _typed(e["text"], str)) for e in _typed(fix["edits"], list)),

@@ -74,6 +74,19 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Related:
+    """A place on the path that led to a finding: where a value came from, the loop that makes it matter.
+
+    The finding lands where the fix goes; these say why, each at its own place, so an editor can
+    jump there (LSP ``relatedInformation``, SARIF ``relatedLocations``, the full report's ``because`` lines).
+    """
+
+    path: str
+    range: Range
+    message: str
+
+
+@dataclass(frozen=True)
 class Diagnostic:
     code: str
     name: str
@@ -85,7 +98,8 @@ class Diagnostic:
     fix: Fix | None = None
     source: str = "check"  # "check" | "trace" | "doctor"
     help: str = ""  # one line: what to do instead
-    notes: tuple[str, ...] = field(default=())  # extra lines (e.g. where a value came from)
+    notes: tuple[str, ...] = field(default=())  # extra lines without a place of their own
+    related: tuple[Related, ...] = field(default=())  # the path that led here, in order
 
     @property
     def line(self) -> int:

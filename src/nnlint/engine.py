@@ -23,7 +23,7 @@ from nnlint.analysis.project import Project
 from nnlint.cache import ResultCache, settings_key
 from nnlint.config import Settings
 from nnlint.deep_stack import call_with_deep_stack
-from nnlint.diagnostic import Diagnostic, Range, Severity
+from nnlint.diagnostic import Diagnostic, Range, Related, Severity
 from nnlint.fixes import python_lines, text_edits
 from nnlint.limits import FileLimits, FileTooSlow, time_limit
 from nnlint.notebooks import is_notebook, read_notebook
@@ -143,6 +143,8 @@ def _diagnostics(rules: list[Rule], context: FileContext, settings: Settings, ra
             fix=text_edits(report.fix, module, positions, lines) if report.fix else None,
             help=rule.help,
             notes=report.notes,
+            related=tuple(Related(shown_as, at, reason.message) for reason in report.because
+                          if (at := positions.range_of(reason.node)) is not None),
         )
         found.append(diagnostic)
     if judges_suppressions:  # NN001 judges the comments against every finding before they hide any

@@ -52,6 +52,15 @@ class Report:
     message: str
     fix: "PendingFix | None" = None
     notes: tuple[str, ...] = ()
+    because: tuple["Because", ...] = ()
+
+
+@dataclass(frozen=True)
+class Because:
+    """A node of this file on the path that led to a finding, and what it says (a related location)."""
+
+    node: cst.CSTNode
+    message: str
 
 
 @dataclass(frozen=True)
@@ -99,8 +108,9 @@ class Rule:
         self.context = context
         self.reports: list[Report] = []
 
-    def report(self, node: cst.CSTNode, *, fix: PendingFix | None = None, notes: tuple[str, ...] = (), **fields: object) -> None:
-        self.reports.append(Report(node, self.message.format(**fields), fix, notes))
+    def report(self, node: cst.CSTNode, *, fix: PendingFix | None = None, notes: tuple[str, ...] = (),
+               because: tuple[Because, ...] = (), **fields: object) -> None:
+        self.reports.append(Report(node, self.message.format(**fields), fix, notes, because))
 
     @classmethod
     def doc(cls) -> RuleDoc:

@@ -50,4 +50,5 @@ def in_units(diagnostic: Diagnostic, lines: SourceLines, encoding: str) -> Diagn
     fix = diagnostic.fix
     if fix is not None:
         fix = replace(fix, edits=tuple(Edit(moved(edit.range), edit.new_text) for edit in fix.edits))
-    return replace(diagnostic, range=moved(diagnostic.range), fix=fix)
+    related = tuple(replace(r, range=moved(r.range)) if r.path == diagnostic.path else r for r in diagnostic.related)
+    return replace(diagnostic, range=moved(diagnostic.range), fix=fix, related=related)

@@ -72,6 +72,7 @@ class Notebook:
             range=self._range(diagnostic.range),
             fix=None if diagnostic.fix is None else self._fix(diagnostic.fix),
             notes=(f"cell {cell}, line {line}", *diagnostic.notes),
+            related=tuple(replace(related, range=self._range(related.range)) for related in diagnostic.related),
         )
 
     def _fix(self, fix: Fix) -> Fix:

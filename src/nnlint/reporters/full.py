@@ -18,6 +18,7 @@ from rich.text import Text
 
 from nnlint.diagnostic import Diagnostic, Severity
 from nnlint.reporters.checklist_titles import describe_items
+from nnlint.reporters.details import because_lines
 from nnlint.reporters.positions import SourceLines
 from nnlint.reporters.report import ALL_PASSED, Report, found_line
 
@@ -140,6 +141,7 @@ def _advice(diagnostic: Diagnostic, width: int) -> list[Text]:
     if diagnostic.help:
         entries.append(("help", diagnostic.help))
     entries.extend(("note", note) for note in diagnostic.notes)
+    entries.extend(("because", because) for because in because_lines(diagnostic))
     if diagnostic.fix is not None:
         entries.append((f"fix ({diagnostic.fix.applicability.value})", diagnostic.fix.title))
     return [Text.assemble((f"{'':>{width}} =", GUTTER_STYLE), " ", (label, "bold"), f": {body}") for label, body in entries]

@@ -17,8 +17,9 @@ import json
 import os
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import urlparse
 
-from nnlint.diagnostic import Diagnostic, Fix, Position, Range, rule_url
+from nnlint.diagnostic import Diagnostic, Fix, Position, Range, Related, rule_url
 from nnlint.reporters.positions import SourceLines
 from nnlint.reporters.report import Report
 
@@ -55,13 +56,18 @@ def utf16_position(text: str | None, position: Position) -> dict[str, int]:
     return _position(position, None if text is None else SourceLines(text))
 
 
+def document_uri(path: str) -> str:
+    """The URI of a finding's document: a file's, or the path itself where it already is a URI (an unsaved editor buffer)."""
+    return path if len(urlparse(path).scheme) > 1 else file_uri(path)  # one letter is a Windows drive
+
+
 def file_uri(path: str) -> str:
     """``file:///abs/path`` for ``path``, made absolute against the working directory."""
     return Path(os.path.abspath(path)).as_uri()
 
 
 def _lsp(diagnostic: Diagnostic, lines: SourceLines | None) -> dict[str, Any]:
-    return {
+    shaped = {
         "range": _range(diagnostic.range, lines),
         "severity": int(diagnostic.severity),
         "code": diagnostic.code,
@@ -77,6 +83,15 @@ def _lsp(diagnostic: Diagnostic, lines: SourceLines | None) -> dict[str, Any]:
             "fix": None if diagnostic.fix is None else _fix(diagnostic.fix, lines),
         },
     }
+    if diagnostic.related:  # optional in LSP: absent rather than empty
+        shaped["relatedInformation"] = [_related(related, diagnostic.path, lines) for related in diagnostic.related]
+    return shaped
+
+
+def _related(related: Related, path: str, lines: SourceLines | None) -> dict[str, Any]:
+    """A ``DiagnosticRelatedInformation``; columns convert with ``lines`` only when it is the finding's own file."""
+    here = lines if related.path == path else None
+    return {"location": {"uri": document_uri(related.path), "range": _range(related.range, here)}, "message": related.message}
 
 
 def _fix(fix: Fix, lines: SourceLines | None) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import nnlint
 from nnlint.catalog import RuleDoc, all_docs
-from nnlint.diagnostic import Diagnostic, Fix, Position, Range, Severity, rule_url
+from nnlint.diagnostic import Diagnostic, Fix, Position, Range, Related, Severity, rule_url
 from nnlint.reporters.details import message_with_details
 from nnlint.reporters.json_lsp import file_uri
 from nnlint.reporters.positions import SourceLines
@@ -111,9 +111,18 @@ def _result(diagnostic: Diagnostic, rule_index: int, lines: SourceLines | None) 
         "locations": [{"physicalLocation": {"artifactLocation": artifact_location(diagnostic.path), "region": _region(diagnostic.range, lines)}}],
         "properties": {"checklist": list(diagnostic.checklist), "origin": diagnostic.source},
     }
+    if diagnostic.related:
+        result["relatedLocations"] = [_related(index, related, diagnostic.path, lines) for index, related in enumerate(diagnostic.related)]
     if diagnostic.fix is not None:
         result["fixes"] = [_fix(diagnostic.fix, diagnostic.path, lines)]
     return result
+
+
+def _related(index: int, related: Related, path: str, lines: SourceLines | None) -> dict[str, Any]:
+    """A related ``location`` (ids unique within the result); UTF-16 columns only where its file's text is known."""
+    region = _region(related.range, lines if related.path == path else None)
+    physical = {"artifactLocation": artifact_location(related.path), "region": region}
+    return {"id": index, "physicalLocation": physical, "message": {"text": related.message}}
 
 
 def artifact_location(path: str) -> dict[str, str]:

@@ -19,7 +19,7 @@ from nnlint.analysis.torch_api import (
 from nnlint.analysis.training import trains
 from nnlint.analysis.values import UNKNOWN, Constant, Instance, Value, candidates, short
 from nnlint.analysis.wrappers import unwrap_iteration
-from nnlint.rule import Invalid, Rule, Valid
+from nnlint.rule import Because, Invalid, Rule, Valid
 from nnlint.rules.distributed import wrapped_by
 
 # DataLoader(dataset, batch_size, shuffle, sampler, batch_sampler, ...)
@@ -244,12 +244,10 @@ class UndistributedLoaderForDdp(Rule):
             wrap = next((self._wraps[value] for value in feed.used if isinstance(value, Instance) and value in self._wraps), None)
             if wrap is None or self._sharded_elsewhere(feed.loader):
                 continue
-            line = self.context.line_of(wrap)
-            notes = (f"because: the model it trains is wrapped on line {line}",) if line is not None else ()
             wrapper = (self.context.qualify(wrap.func) or "").rsplit(".", 1)[-1]
             here = feed.loader.module_key == self.context.info.key and feed.loader.call is not None
             node = feed.loader.call if here and feed.loader.call is not None else feed.loop.iter
-            self.report(node, notes=notes, wrapper=wrapper, sampler=feed.sampler)
+            self.report(node, because=(Because(wrap, "the model it trains is wrapped here"),), wrapper=wrapper, sampler=feed.sampler)
 
     @staticmethod
     def _sampler(loader: Instance) -> str | None:

@@ -8,7 +8,7 @@ from nnlint.analysis.torch_api import DISTRIBUTED_SAMPLERS, LOADERS
 from nnlint.analysis.values import UNKNOWN, Arguments, Constant, Instance, Value
 from nnlint.analysis.wrappers import unwrap_iteration
 from nnlint.diagnostic import Applicability
-from nnlint.rule import Invalid, PendingFix, Rule, Valid
+from nnlint.rule import Because, Invalid, PendingFix, Rule, Valid
 
 _ITERABLE_BASES = ("torch.utils.data.IterableDataset", "torch.utils.data.dataset.IterableDataset")
 # DataLoader(dataset, batch_size, shuffle, sampler, batch_sampler, ...)
@@ -236,9 +236,8 @@ class UnshuffledTrainLoader(Rule):
             return
         problem = "this DataLoader feeds training but does not shuffle: every epoch sees the data in stored order"
         fixable = here and not syntax.has_star_args(loader.call)
-        line = self.context.line_of(node)
-        notes = (f"because: its batches reach backward() in the loop on line {line}",) if here and line is not None else ()
-        self.report(loader.call if here else node.iter, fix=self._fix(loader.call) if fixable else None, notes=notes, problem=problem)
+        because = (Because(node.iter, "its batches reach backward() in this loop"),) if here else ()
+        self.report(loader.call if here else node.iter, fix=self._fix(loader.call) if fixable else None, because=because, problem=problem)
 
     def _loader(self, expression: cst.BaseExpression) -> Instance | None:
         value = self.context.value(unwrap_iteration(self.context, expression))

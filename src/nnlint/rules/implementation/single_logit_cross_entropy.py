@@ -6,7 +6,7 @@ from nnlint.analysis.losses import final_steps, head_outputs, head_step, loss_ca
 from nnlint.analysis.torch_api import CROSS_ENTROPY
 from nnlint.analysis.values import short
 from nnlint.diagnostic import Severity
-from nnlint.rule import Invalid, Rule, Valid
+from nnlint.rule import Because, Invalid, Rule, Valid
 
 
 class SingleLogitCrossEntropy(Rule):
@@ -147,6 +147,6 @@ class SingleLogitCrossEntropy(Rule):
         head = head_step(final_steps(self.context, loss.input))
         if head is None or head_outputs(head) != 1:
             return
-        line = self.context.line_of(head.node) if head.module_key == self.context.info.key else None
-        notes = (f"because: the scores come from {short(head.op)} with one output, built on line {line}",) if line is not None else ()
-        self.report(node, notes=notes, loss=loss.shown, head=short(head.op))
+        here = head.module_key == self.context.info.key
+        because = (Because(head.node, f"the scores come from {short(head.op)} with one output, built here"),) if here else ()
+        self.report(node, because=because, loss=loss.shown, head=short(head.op))

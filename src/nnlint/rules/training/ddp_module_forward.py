@@ -10,7 +10,7 @@ from nnlint.analysis.objects import find_method
 from nnlint.analysis.torch_api import GRADIENT_SYNC_WRAPPERS
 from nnlint.analysis.training import trains
 from nnlint.analysis.values import UNKNOWN, Instance
-from nnlint.rule import Invalid, Rule, Valid
+from nnlint.rule import Because, Invalid, Rule, Valid
 from nnlint.rules.distributed import wrapped_by
 
 
@@ -184,9 +184,7 @@ class DdpModuleForward(Rule):
             wrap = self._wraps.get(bypass.model) or (bypass.model.call if bypass.model.qualname in GRADIENT_SYNC_WRAPPERS and bypass.model.module_key == self.context.info.key else None)
             if wrap is None:
                 continue
-            line = self.context.line_of(wrap)
-            notes = (f"because: the model is wrapped in DistributedDataParallel on line {line}",) if line is not None else ()
-            self.report(bypass.call, notes=notes, shown=bypass.shown)
+            self.report(bypass.call, because=(Because(wrap, "the model is wrapped in DistributedDataParallel here"),), shown=bypass.shown)
 
     @staticmethod
     def _inner_module(call: cst.Call) -> cst.Attribute | None:
