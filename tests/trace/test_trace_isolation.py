@@ -137,9 +137,10 @@ def test_tensors_made_with_an_explicit_device_in_forward_stay_on_meta() -> None:
     assert "captured by fx" in result.stdout and "failed" not in result.stdout  # not "fx failed: can't allocate"
 
 
-def test_nothing_the_model_started_outlives_the_run(tmp_path: Path) -> None:
+@pytest.mark.parametrize("model", ["SpawnsAndHangs", "SpawnsInANewSessionAndHangs", "DaemonizesAndHangs"])
+def test_nothing_the_model_started_outlives_the_run(tmp_path: Path, model: str) -> None:
     pidfile = tmp_path / "pid"
-    result = nnlint_trace(f"{HOSTILE}:SpawnsAndHangs", "-i", "B,3", "--timeout", "20", env={"NNLINT_TEST_PIDFILE": str(pidfile)})
+    result = nnlint_trace(f"{HOSTILE}:{model}", "-i", "B,3", "--timeout", "20", env={"NNLINT_TEST_PIDFILE": str(pidfile)})
     assert_one_line_error(result, "timed out after 20 s")
     pid = int(pidfile.read_text())
     for _ in range(100):  # the kill is sent before nnlint returns; reaping may lag a moment

@@ -7,7 +7,10 @@ in a new process group, and reads the outcome from files in a temporary folder:
 a report, one line of error, or the traces of how the child ended (a stack dump
 at the timeout or a crash, the place of an ``os._exit``). Every ending of the
 child is an error of the trace unless it wrote a report, and the whole process
-group is killed at every ending. Nothing here imports torch.
+process tree is killed at every ending (``nnlint.doctor.reaper``: the tree, the
+session and every process that inherited the run's marker, so that a process
+the model started with ``start_new_session=True`` or a double fork dies too).
+Nothing here imports torch.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import json
 import os
 import pickle
 import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -27,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from nnlint.diagnostic import Diagnostic
+from nnlint.doctor import reaper
 from nnlint.trace.child import EXIT, FAULTS, REQUEST, RESULT, STARTED
 from nnlint.trace.errors import TraceUsageError
 from nnlint.trace.frames import describe, is_library
@@ -49,12 +54,13 @@ def run_isolated(request: Mapping[str, Any], timeout: float) -> Traced:
     with tempfile.TemporaryDirectory(prefix="nnlint-trace-") as work:
         folder = Path(work)
         (folder / REQUEST).write_text(json.dumps({**request, "timeout": timeout}), encoding="utf-8")
+        token = secrets.token_hex(16)
         process = subprocess.Popen([sys.executable, "-c", _BOOT, work], stdin=subprocess.DEVNULL,
-                                   start_new_session=True, env=_environment())
+                                   start_new_session=True, env={**_environment(), reaper.MARKER: token})
         try:
             timed_out = _wait(process, folder / STARTED, timeout)
         finally:
-            _kill_group(process)
+            _kill_tree(process, token)
         return _outcome(folder, process.returncode, timed_out, timeout)
 
 
@@ -82,10 +88,11 @@ def _wait(process: subprocess.Popen[bytes], started: Path, timeout: float) -> bo
             return True
 
 
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    """End the child and everything the model started: its whole process group."""
+def _kill_tree(process: subprocess.Popen[bytes], token: str) -> None:
+    """End the child and everything the model started: its group, its tree, its session, whatever carries ``token``."""
+    reaper.kill_tree(process.pid, token, include_root=process.poll() is None)
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
+        os.killpg(process.pid, signal.SIGKILL)  # where /proc is missing, the reaper kills only the group of a live root
     process.wait()
 
 
