@@ -1,5 +1,5 @@
 """Facts about model code that several rules share: which class and method a node is in,
-what a layer object is (a module, one with parameters), literal numbers, tensor factories,
+what a layer object is (a module, one with parameters), literal numbers,
 and which classes of a file are moved to a GPU.
 """
 
@@ -15,31 +15,15 @@ from nnlint.analysis.env import Env
 from nnlint.analysis.interpreter import interpreter_for
 from nnlint.analysis.project import ClassInfo, ModuleInfo
 from nnlint.analysis.training import is_model, is_module_class
+from nnlint.analysis.torch_api import (
+    MODULE_CONTAINERS,
+    PARAMETER_CLASSES,
+    PARAMETERLESS_LAYERS,
+    SHAPE_ONLY_ATTRIBUTES,
+    SHAPE_ONLY_FUNCTIONS,
+)
 from nnlint.analysis.values import Instance, Value, is_classifier_factory
 
-PARAMETER = frozenset(("torch.nn.Parameter", "torch.nn.parameter.Parameter"))
-#: torch functions that make a new tensor from sizes or Python data, on the default device unless ``device=`` is given
-#: (not ``as_tensor``/``normal``/``bernoulli``: given tensors, they keep those tensors' device)
-TENSOR_FACTORIES = frozenset(
-    f"torch.{name}"
-    for name in ("zeros", "ones", "empty", "full", "arange", "range", "linspace", "logspace", "eye", "rand", "randn", "randint",
-                 "randperm", "tensor", "Tensor", "FloatTensor", "LongTensor", "BoolTensor")
-)
-#: layers whose ``weight`` is a matrix or kernel of independent units (not a norm layer's per-channel scale)
-WEIGHTED_LAYERS = frozenset(
-    f"torch.nn.{name}"
-    for name in ("Linear", "LazyLinear", "Bilinear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
-                 "LazyConv1d", "LazyConv2d", "LazyConv3d", "Embedding", "EmbeddingBag")
-)
-_PARAMETERLESS = frozenset(
-    f"torch.nn.{name}"
-    for name in ("Identity", "Flatten", "Unflatten", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "ReLU", "ReLU6",
-                 "LeakyReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Softplus",
-                 "Hardswish", "Hardsigmoid", "Hardtanh", "Tanhshrink", "Softsign", "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d",
-                 "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
-                 "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "Upsample", "PixelShuffle", "PixelUnshuffle", "ZeroPad2d", "ConstantPad2d")
-)
-_CONTAINERS = frozenset(("torch.nn.Sequential", "torch.nn.ModuleList"))
 _GPU_PREFIXES = ("cuda", "mps", "xpu")
 _REGISTERING = frozenset(("add_module", "register_module", "register_parameter", "register_buffer"))
 
@@ -136,20 +120,20 @@ def is_module_value(value: Value) -> bool:
 
 def _torch_layer(qualname: str) -> bool:
     head, _, last = qualname.rpartition(".")
-    return head in ("torch.nn", "torch.nn.modules") and last[:1].isupper() and qualname not in PARAMETER
+    return head in ("torch.nn", "torch.nn.modules") and last[:1].isupper() and qualname not in PARAMETER_CLASSES
 
 
 def has_parameters(value: Value, depth: int = 0) -> bool:
     """Known to own trainable parameters: an ``nn.Parameter``, a layer that has weights, a module holding one."""
     if not isinstance(value, Instance) or depth > 5:
         return False
-    if value.qualname in PARAMETER or is_classifier_factory(value.qualname):
+    if value.qualname in PARAMETER_CLASSES or is_classifier_factory(value.qualname):
         return True
-    if value.qualname in _CONTAINERS:
+    if value.qualname in MODULE_CONTAINERS:
         return any(has_parameters(layer, depth + 1) for layer in value.layers)
     if value.cls is not None:
         return is_module_class(value.cls) and any(has_parameters(attribute, depth + 1) for attribute in attribute_values(value.cls).values())
-    return _torch_layer(value.qualname) and value.qualname not in _PARAMETERLESS
+    return _torch_layer(value.qualname) and value.qualname not in PARAMETERLESS_LAYERS
 
 
 def attribute_values(cls: ClassInfo) -> dict[str, Value]:
@@ -290,8 +274,6 @@ class _DeviceNames:
 
 # --- where values come from ------------------------------------------------------------------------
 
-_SHAPE_ONLY_ATTRIBUTES = frozenset(("shape", "size", "dim", "ndim", "numel", "dtype", "device", "is_cuda", "new_zeros", "new_ones", "new_empty", "new_full"))
-_SHAPE_ONLY_FUNCTIONS = frozenset(f"torch.{name}_like" for name in ("zeros", "ones", "empty", "full", "rand", "randn", "randint"))
 
 
 def value_names(node: cst.CSTNode, module: ModuleInfo) -> set[str]:
@@ -304,9 +286,9 @@ def value_names(node: cst.CSTNode, module: ModuleInfo) -> set[str]:
         if isinstance(current, cst.Name):
             found.add(current.value)
         elif isinstance(current, cst.Attribute):
-            if current.attr.value not in _SHAPE_ONLY_ATTRIBUTES:
+            if current.attr.value not in SHAPE_ONLY_ATTRIBUTES:
                 stack.append(current.value)
-        elif isinstance(current, cst.Call) and module.qualify(current.func) in _SHAPE_ONLY_FUNCTIONS:
+        elif isinstance(current, cst.Call) and module.qualify(current.func) in SHAPE_ONLY_FUNCTIONS:
             stack.extend(arg.value for arg in current.args[1:])  # full_like(g, value): the value counts
         else:
             stack.extend(syntax.children(current))

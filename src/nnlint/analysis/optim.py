@@ -30,7 +30,7 @@ from nnlint.analysis.interpreter import interpreter_for
 from nnlint.analysis.project import FunctionInfo, ModuleInfo
 from nnlint.analysis.sites import own_parts
 from nnlint.analysis.training import trains
-from nnlint.analysis.torch_api import BACKWARD_FUNCTIONS, BACKWARD_METHODS, CLIP_FUNCTIONS, SCALERS
+from nnlint.analysis.torch_api import BACKWARD_FUNCTIONS, BACKWARD_METHODS, CLIP_FUNCTIONS, GRAD_MODE, SCALERS
 from nnlint.analysis.values import UNKNOWN, FunctionRef, Instance, Value, short
 
 Loop = cst.For | cst.While
@@ -559,12 +559,6 @@ def indentation(ancestors: list[cst.CSTNode], module: cst.Module) -> str:
 
 
 # --- autograd switched off ------------------------------------------------------------------
-
-#: context managers / decorators that switch autograd off, or set it on purpose
-GRAD_MODE = frozenset(
-    ("torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad", "torch.autograd.grad_mode.no_grad", "torch.set_grad_enabled",
-     "torch.autograd.set_grad_enabled", "torch.enable_grad", "torch.autograd.enable_grad", "torch.autograd.grad_mode.inference_mode")
-)
 
 
 def sets_grad_mode(node: cst.CSTNode, module: ModuleInfo) -> bool:

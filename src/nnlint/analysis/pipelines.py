@@ -23,17 +23,12 @@ from nnlint.analysis import syntax
 from nnlint.analysis.context import FileContext
 from nnlint.analysis.sites import Scope
 from nnlint.analysis.syntax import _blocks
-from nnlint.analysis.torch_api import LOADERS
+from nnlint.analysis.torch_api import EVAL_WORDS, LOADERS, TRAIN_WORDS, VALUE_KEEPING_METHODS
 from nnlint.analysis.values import Instance, Value
 from nnlint.analysis.wrappers import unwrap_iteration
 
 Where = tuple[Scope, cst.BaseStatement]
 
-#: methods that return the same tensor moved, cast or re-laid out without changing its values' meaning
-SAME_VALUES = frozenset(("to", "cuda", "cpu", "float", "double", "half", "bfloat16", "contiguous", "type"))
-EVAL_WORDS = frozenset(("val", "valid", "validation", "test", "testing", "eval", "evaluation", "dev", "holdout",
-                        "valset", "testset", "validset", "valdata", "testdata", "valds", "testds"))
-TRAIN_WORDS = frozenset(("train", "training", "trainset", "traindata", "trainds", "aug", "augment", "augmentation"))
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
@@ -228,7 +223,7 @@ def root_name(node: cst.BaseExpression) -> str | None:
 
 def same_values_root(node: cst.BaseExpression) -> str | None:
     """``x`` for ``x``, ``x.to(device)``, ``x.float().cuda()``: the tensor itself, moved or cast."""
-    while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in SAME_VALUES:
+    while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in VALUE_KEEPING_METHODS:
         node = node.func.value
     return node.value if isinstance(node, cst.Name) else None
 

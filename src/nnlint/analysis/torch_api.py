@@ -52,8 +52,6 @@ MAP_STYLE_DATASETS = frozenset(
 MAP_STYLE_DATASET_PREFIXES = ("torchvision.datasets.",)
 #: where a process asks for its rank and the world size (a dataset that calls these may shard itself)
 DISTRIBUTED_STATE_PREFIX = "torch.distributed."
-# DataLoader(dataset, batch_size, shuffle, sampler, batch_sampler, ...): positions of its parameters
-LOADER_PARAMETERS = ("dataset", "batch_size", "shuffle", "sampler", "batch_sampler", "num_workers")
 
 # --- autograd ------------------------------------------------------------------------------------
 
@@ -61,6 +59,8 @@ BACKWARD_METHODS = frozenset(("backward", "manual_backward"))
 BACKWARD_FUNCTIONS = frozenset(("torch.autograd.backward",))
 NO_GRAD = frozenset(("torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad", "torch.autograd.grad_mode.no_grad"))
 ENABLE_GRAD = frozenset(("torch.enable_grad", "torch.set_grad_enabled", "torch.autograd.enable_grad"))
+#: context managers / decorators that switch autograd off, or set it on purpose
+GRAD_MODE = NO_GRAD | ENABLE_GRAD | frozenset(("torch.autograd.set_grad_enabled", "torch.autograd.grad_mode.inference_mode"))
 
 # --- losses --------------------------------------------------------------------------------------
 
@@ -178,7 +178,45 @@ MODE_DEPENDENT_LAYERS = _nn(
     "TransformerEncoder", "TransformerDecoder", "Transformer",
 )
 MODE_DEPENDENT_FUNCTIONS = _functional("dropout", "batch_norm", "alpha_dropout", "dropout1d", "dropout2d", "dropout3d")
+#: where the base classes of models come from (a subclass of a class under these is a module)
+MODULE_BASE_PREFIXES = ("torch.nn.", "pytorch_lightning.", "lightning.")
+#: model factories whose models classify (a zoo model is a classifier unless it detects, segments, tracks flow or video)
+CLASSIFIER_ZOO_PREFIX = "torchvision.models."
+NON_CLASSIFIER_ZOO_PREFIXES = ("torchvision.models.detection", "torchvision.models.segmentation", "torchvision.models.optical_flow",
+                               "torchvision.models.video")
+CLASSIFIER_FACTORIES = frozenset(("timm.create_model",))
 MODULE_CONTAINERS = _nn("Sequential", "ModuleList")
+PARAMETER_CLASSES = frozenset(("torch.nn.Parameter", "torch.nn.parameter.Parameter"))
+#: layers whose ``weight`` is a matrix or kernel of independent units (not a norm layer's per-channel scale)
+WEIGHTED_LAYERS = _nn(
+    "Linear", "LazyLinear", "Bilinear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
+    "LazyConv1d", "LazyConv2d", "LazyConv3d", "Embedding", "EmbeddingBag",
+)
+#: layers without parameters of their own
+PARAMETERLESS_LAYERS = _nn(
+    "Identity", "Flatten", "Unflatten", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "ReLU", "ReLU6",
+    "LeakyReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Softplus",
+    "Hardswish", "Hardsigmoid", "Hardtanh", "Tanhshrink", "Softsign", "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d",
+    "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "Upsample", "PixelShuffle", "PixelUnshuffle", "ZeroPad2d", "ConstantPad2d",
+)
+
+# --- tensors -------------------------------------------------------------------------------------
+
+#: torch functions that make a new tensor from sizes or Python data, on the default device unless ``device=`` is given
+#: (not ``as_tensor``/``normal``/``bernoulli``: given tensors, they keep those tensors' device)
+TENSOR_FACTORIES = frozenset(
+    f"torch.{name}"
+    for name in ("zeros", "ones", "empty", "full", "arange", "range", "linspace", "logspace", "eye", "rand", "randn", "randint",
+                 "randperm", "tensor", "Tensor", "FloatTensor", "LongTensor", "BoolTensor")
+)
+#: tensor attributes and methods that read only a tensor's shape, type or device (not its values)
+SHAPE_ONLY_ATTRIBUTES = frozenset(("shape", "size", "dim", "ndim", "numel", "dtype", "device", "is_cuda", "new_zeros", "new_ones", "new_empty",
+                                   "new_full"))
+#: torch functions that make a tensor like another from its shape alone
+SHAPE_ONLY_FUNCTIONS = frozenset(f"torch.{name}_like" for name in ("zeros", "ones", "empty", "full", "rand", "randn", "randint"))
+#: tensor methods that return the same tensor moved, cast or re-laid out without changing its values' meaning
+VALUE_KEEPING_METHODS = frozenset(("to", "cuda", "cpu", "float", "double", "half", "bfloat16", "contiguous", "type"))
 RECURRENT_LAYERS = _nn("LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell")
 
 # --- optimisation --------------------------------------------------------------------------------
@@ -197,3 +235,22 @@ ADAPTIVE_OPTIMIZERS = frozenset(
     f"torch.optim.{name}" for name in ("Adam", "AdamW", "Adamax", "NAdam", "RAdam", "SparseAdam", "RMSprop", "adam.Adam", "adamw.AdamW")
 ) | {"transformers.AdamW", "transformers.optimization.AdamW"}
 OTHER_OPTIMIZERS = frozenset(("torch.optim.Adagrad", "torch.optim.Adadelta", "torch.optim.Rprop"))
+
+#: schedulers whose length is usually counted in epochs (stepped once per epoch):
+#: qualified name -> (class name, position and keyword of the argument that counts steps or decays per step)
+EPOCH_SCHEDULERS = {
+    f"torch.optim.lr_scheduler.{name}": (name, position, keyword)
+    for name, position, keyword in (("StepLR", 1, "step_size"), ("MultiStepLR", 1, "milestones"), ("CosineAnnealingLR", 1, "T_max"),
+                                    ("ExponentialLR", 1, "gamma"))
+}
+
+# --- names people give ---------------------------------------------------------------------------
+
+#: words in a variable's name that say it holds evaluation data or its transforms (``val_transform``, ``testset``)
+EVAL_WORDS = frozenset(("val", "valid", "validation", "test", "testing", "eval", "evaluation", "dev", "holdout",
+                        "valset", "testset", "validset", "valdata", "testdata", "valds", "testds"))
+#: words that say it holds training data or its transforms (``train_tf``, ``augment``)
+TRAIN_WORDS = frozenset(("train", "training", "trainset", "traindata", "trainds", "aug", "augment", "augmentation"))
+#: words that name one side of a data split (``X_train``, ``x_val``): a split's training rows and its held-out rows
+SPLIT_TRAIN_WORDS = frozenset(("train", "training", "trn"))
+SPLIT_HELD_OUT_WORDS = frozenset(("test", "testing", "tst", "val", "valid", "validation", "holdout", "dev", "eval"))

@@ -18,12 +18,12 @@ from nnlint.analysis.torch_api import (
     BACKWARD_METHODS,
     MODE_DEPENDENT_FUNCTIONS,
     MODE_DEPENDENT_LAYERS,
+    MODULE_BASE_PREFIXES,
     MODULE_CONTAINERS,
     RECURRENT_LAYERS,
 )
 from nnlint.analysis.values import Instance, is_classifier_factory, short
 
-MODULE_BASES = ("torch.nn.", "pytorch_lightning.", "lightning.")
 
 
 def trains(node: cst.CSTNode, module: ModuleInfo, _seen: set[int] | None = None) -> bool:
@@ -114,7 +114,7 @@ def _names_passed(value: cst.BaseExpression) -> list[str]:
 
 def is_module_class(cls: ClassInfo, _depth: int = 0) -> bool:
     for base in cls.base_names:
-        if base.startswith(MODULE_BASES):
+        if base.startswith(MODULE_BASE_PREFIXES):
             return True
         parent = cls.module.project.find_class(base, cls.module) if base and _depth < 5 else None
         if parent is not None and is_module_class(parent, _depth + 1):

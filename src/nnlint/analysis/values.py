@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Union
 
 import libcst as cst
 
-from nnlint.analysis.torch_api import Kind
+from nnlint.analysis.torch_api import CLASSIFIER_FACTORIES, CLASSIFIER_ZOO_PREFIX, NON_CLASSIFIER_ZOO_PREFIXES, Kind
 
 if TYPE_CHECKING:
     from nnlint.analysis.project import ClassInfo, FunctionInfo
@@ -177,11 +177,8 @@ def join(left: Value, right: Value) -> Value:
     return UNKNOWN
 
 
-_NON_CLASSIFIER_PREFIXES = ("torchvision.models.detection", "torchvision.models.segmentation", "torchvision.models.optical_flow", "torchvision.models.video")
-
-
 def is_classifier_factory(qualname: str) -> bool:
-    return (qualname.startswith("torchvision.models.") and not qualname.startswith(_NON_CLASSIFIER_PREFIXES)) or qualname == "timm.create_model"
+    return (qualname.startswith(CLASSIFIER_ZOO_PREFIX) and not qualname.startswith(NON_CLASSIFIER_ZOO_PREFIXES)) or qualname in CLASSIFIER_FACTORIES
 
 
 def short(qualname: str) -> str:

@@ -7,7 +7,6 @@ import libcst as cst
 from nnlint.analysis import syntax
 from nnlint.analysis.context import FileContext
 from nnlint.analysis.modules import (
-    WEIGHTED_LAYERS,
     attribute_values,
     class_info,
     enclosing_module_method,
@@ -18,6 +17,7 @@ from nnlint.analysis.modules import (
     literal_number,
     self_attribute,
 )
+from nnlint.analysis.torch_api import WEIGHTED_LAYERS
 from nnlint.analysis.training import is_model
 from nnlint.analysis.values import Instance, short
 from nnlint.rule import Invalid, Rule, Valid

@@ -5,13 +5,13 @@ import libcst as cst
 from nnlint.analysis import syntax
 from nnlint.analysis.context import FileContext
 from nnlint.analysis.modules import (
-    PARAMETER,
     attribute_registered_elsewhere,
     enclosing_module_method,
     first_param,
     is_module_value,
     self_attribute,
 )
+from nnlint.analysis.torch_api import PARAMETER_CLASSES
 from nnlint.analysis.project import ClassInfo
 from nnlint.analysis.values import Instance, Sequence
 from nnlint.rule import Invalid, Rule, Valid
@@ -256,7 +256,7 @@ class ModulesInPlainContainer(Rule):
         """``modules`` / ``parameters`` for a layer or parameter built by this very expression."""
         if not isinstance(value, cst.Call):
             return None
-        if self.context.qualify(value.func) in PARAMETER:
+        if self.context.qualify(value.func) in PARAMETER_CLASSES:
             return "parameters"
         made = self.context.value(value)
         return "modules" if isinstance(made, Instance) and is_module_value(made) else None

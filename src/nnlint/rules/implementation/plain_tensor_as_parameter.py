@@ -4,12 +4,12 @@ import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.modules import (
-    PARAMETER,
     attribute_registered_elsewhere,
     enclosing_module_method,
     first_param,
     self_attribute,
 )
+from nnlint.analysis.torch_api import PARAMETER_CLASSES
 from nnlint.analysis.project import ClassInfo
 from nnlint.rule import Invalid, Rule, Valid
 
@@ -200,4 +200,4 @@ class PlainTensorAsParameter(Rule):
 
     def _torch_call(self, value: cst.BaseExpression | None) -> bool:
         qualname = self.context.qualify(value.func) if isinstance(value, cst.Call) else None
-        return qualname is not None and qualname.startswith("torch.") and qualname not in PARAMETER and not qualname.startswith("torch.nn.")
+        return qualname is not None and qualname.startswith("torch.") and qualname not in PARAMETER_CLASSES and not qualname.startswith("torch.nn.")

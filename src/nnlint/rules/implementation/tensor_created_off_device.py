@@ -5,11 +5,11 @@ import libcst as cst
 from nnlint.analysis import syntax
 from nnlint.analysis.context import FileContext
 from nnlint.analysis.modules import (
-    TENSOR_FACTORIES,
     enclosing_module_method,
     gpu_moves,
     last_name,
 )
+from nnlint.analysis.torch_api import TENSOR_FACTORIES
 from nnlint.rule import Invalid, Rule, Valid
 
 #: what a CPU tensor may meet without mixing devices: a move, a type match, a Python value, its shape

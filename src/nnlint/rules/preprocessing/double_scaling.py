@@ -5,7 +5,6 @@ import libcst as cst
 from nnlint.analysis import syntax
 from nnlint.analysis.context import FileContext
 from nnlint.analysis.pipelines import (
-    SAME_VALUES,
     Step,
     batch_names,
     dataset_pipeline,
@@ -17,13 +16,14 @@ from nnlint.analysis.pipelines import (
     scales_to_unit,
     transform_name,
 )
+from nnlint.analysis.torch_api import VALUE_KEEPING_METHODS
 from nnlint.analysis.values import Instance
 from nnlint.rule import Invalid, Rule, Valid
 
 #: steps after which the values are no longer known to be in [0, 1]
 _RESCALING = frozenset(("Lambda", "ConvertImageDtype", "ToDtype", "ToPILImage", "PILToTensor", "ToImage", "ToTensor", "LinearTransformation"))
 _UINT8 = frozenset(("PILToTensor",))
-_SAME_RANGE = SAME_VALUES | {"view", "reshape", "flatten", "squeeze", "unsqueeze", "permute", "transpose"}
+_SAME_RANGE = VALUE_KEEPING_METHODS | {"view", "reshape", "flatten", "squeeze", "unsqueeze", "permute", "transpose"}
 
 
 class DoubleScaling(Rule):

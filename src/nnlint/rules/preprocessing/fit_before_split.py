@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from nnlint.analysis import syntax
+from nnlint.analysis.torch_api import SPLIT_HELD_OUT_WORDS, SPLIT_TRAIN_WORDS
 from nnlint.analysis.values import Instance
 from nnlint.diagnostic import Severity
 from nnlint.rule import Invalid, Rule, Valid
@@ -59,8 +60,6 @@ _EXTREMES = frozenset(("min", "max", "amin", "amax", "nanmin", "nanmax"))
 _ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivide,
                cst.AddAssign, cst.SubtractAssign, cst.MultiplyAssign, cst.DivideAssign, cst.FloorDivideAssign)
 _NORMALISING = (cst.Subtract, cst.Divide, cst.SubtractAssign, cst.DivideAssign)  # data - statistic, data / statistic
-_TRAIN_WORDS = frozenset(("train", "training", "trn"))
-_HELD_OUT_WORDS = frozenset(("test", "testing", "tst", "val", "valid", "validation", "holdout", "dev", "eval"))
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 
 Branches = tuple[tuple[int, int], ...]  # (id of an if/try/match, which branch) from the scope down to a statement
@@ -348,11 +347,11 @@ class FitBeforeSplit(Rule):
             data = self._sklearn_fit_data(step, call)
             if data is not None:
                 words = _data_words(data)
-                if words & _HELD_OUT_WORDS and not words & _TRAIN_WORDS:
+                if words & SPLIT_HELD_OUT_WORDS and not words & SPLIT_TRAIN_WORDS:
                     problem = "(validation/test data): fit on the training split and only transform this"
                     self._found.append((call, (f"`{_short_code(call)}`", _code(data), problem), None))
                 root = self._fit_root(data)
-                if root is not None and not words & (_TRAIN_WORDS | _HELD_OUT_WORDS):
+                if root is not None and not words & (SPLIT_TRAIN_WORDS | SPLIT_HELD_OUT_WORDS):
                     results = {id(call)} if _method(call) == "fit_transform" else set()
                     yield _Fit(call, f"`{_short_code(call)}`", _code(data), step.path, {root}, results, applied=id(call))
                 continue
@@ -385,7 +384,7 @@ class FitBeforeSplit(Rule):
         if name not in _MOMENTS | _EXTREMES or data is None or not _over_samples(axis):
             return None
         root = self._fit_root(data)
-        return (data, root) if root is not None and not _data_words(data) & (_TRAIN_WORDS | _HELD_OUT_WORDS) else None
+        return (data, root) if root is not None and not _data_words(data) & (SPLIT_TRAIN_WORDS | SPLIT_HELD_OUT_WORDS) else None
 
     def _check_applied(self, step: _Step, fit: _Fit) -> None:
         """The statistic normalises the data: ``X - mu``, ``X / sd``, ``X -= X.mean(0)``; a min or max only
@@ -437,9 +436,9 @@ class FitBeforeSplit(Rule):
         for target, value in _assignments(step.node):
             if value is None:
                 continue
-            if isinstance(target, cst.Name) and _words_of(target) & (_TRAIN_WORDS | _HELD_OUT_WORDS) and self._row_subset(value, fit, step):
+            if isinstance(target, cst.Name) and _words_of(target) & (SPLIT_TRAIN_WORDS | SPLIT_HELD_OUT_WORDS) and self._row_subset(value, fit, step):
                 return value, f"sliced into `{target.value}`"
-            if isinstance(target, (cst.Tuple, cst.List)) and _words_of(target) & (_TRAIN_WORDS | _HELD_OUT_WORDS) and isinstance(value, cst.Call):
+            if isinstance(target, (cst.Tuple, cst.List)) and _words_of(target) & (SPLIT_TRAIN_WORDS | SPLIT_HELD_OUT_WORDS) and isinstance(value, cst.Call):
                 first = syntax.argument(value, 0)
                 if self.context.qualify(value.func) in _CHUNK_FUNCTIONS and first is not None and self._derived(first, fit):
                     return value, f"split by {_code(value.func)}"
@@ -447,7 +446,7 @@ class FitBeforeSplit(Rule):
 
     def _row_subset(self, value: cst.BaseExpression, fit: _Fit, step: _Step) -> bool:
         """``X[:n]``, ``df[df.fold != k]``, ``X[train_idx]``, ``Subset(ds, idx)``, ``df.sample(frac=0.8)`` of fitted data."""
-        if isinstance(value, cst.Subscript) and self._derived(value.value, fit) and not _data_words(value.value) & (_TRAIN_WORDS | _HELD_OUT_WORDS):
+        if isinstance(value, cst.Subscript) and self._derived(value.value, fit) and not _data_words(value.value) & (SPLIT_TRAIN_WORDS | SPLIT_HELD_OUT_WORDS):
             index = value.slice[0].slice
             if set(syntax.names_in(index)) & step.loop_names:
                 return False  # a batch of a loop, not a split
@@ -455,7 +454,7 @@ class FitBeforeSplit(Rule):
                 return index.lower is not None or index.upper is not None
             inner = index.value if isinstance(index, cst.Index) else index
             return (isinstance(inner, (cst.Comparison, cst.BooleanOperation, cst.UnaryOperation))
-                    or any(isinstance(n, cst.Slice) for n in _walk(inner)) or bool(_words_of(inner) & (_TRAIN_WORDS | _HELD_OUT_WORDS)))
+                    or any(isinstance(n, cst.Slice) for n in _walk(inner)) or bool(_words_of(inner) & (SPLIT_TRAIN_WORDS | SPLIT_HELD_OUT_WORDS)))
         if isinstance(value, cst.Call):
             first = syntax.argument(value, 0, "dataset")
             if self.context.qualify(value.func) in _SUBSET and first is not None and self._derived(first, fit):

@@ -5,16 +5,10 @@ import libcst as cst
 from nnlint.analysis import syntax
 from nnlint.analysis.interpreter import interpreter_for
 from nnlint.analysis.optim import EachLoop, Op, describe, enclosing_statements, loop_events, loop_scope, scheduler_optimizer
+from nnlint.analysis.torch_api import EPOCH_SCHEDULERS
 from nnlint.analysis.values import Instance
 from nnlint.rule import Invalid, Rule, Valid
 
-#: schedulers whose length is usually given in epochs: (class, position and name of that argument)
-_EPOCH_SCHEDULERS = {
-    "StepLR": (1, "step_size"),
-    "MultiStepLR": (1, "milestones"),
-    "CosineAnnealingLR": (1, "T_max"),
-    "ExponentialLR": (1, "gamma"),
-}
 _FAST_DECAY = 0.95  # a decay factor per batch at most this: the rate is gone within an epoch
 _FEW_STEPS = 10  # a StepLR step_size this small is never meant in batches
 
@@ -178,20 +172,20 @@ class EpochSchedulerSteppedPerBatch(EachLoop, Rule):
             if event.op is not Op.SCHEDULE or event.depth or scheduler is None or scheduler in seen or scheduler.call is None:
                 continue
             seen.add(scheduler)
-            kind = scheduler.qualname.rsplit(".", 1)[-1]
             optimizer = scheduler_optimizer(scheduler, info)
-            if kind not in _EPOCH_SCHEDULERS or optimizer is None or scheduler.module_key != info.key:
+            if scheduler.qualname not in EPOCH_SCHEDULERS or optimizer is None or scheduler.module_key != info.key:
                 continue
+            kind = EPOCH_SCHEDULERS[scheduler.qualname][0]
             if not any(e.op is Op.STEP and e.target is optimizer and e.depth == 0 for e in events):
                 continue
-            evidence = self._epoch_units(scheduler, kind, loop)
+            evidence = self._epoch_units(scheduler, loop)
             if evidence is not None:
                 self.report(event.node, scheduler=describe(event, info), kind=kind, evidence=evidence)
 
-    def _epoch_units(self, scheduler: Instance, kind: str, loop: cst.For | cst.While) -> str | None:
+    def _epoch_units(self, scheduler: Instance, loop: cst.For | cst.While) -> str | None:
         """Why the scheduler's length is in epochs (quoted in the message), or None if that is not known."""
         assert scheduler.call is not None
-        position, name = _EPOCH_SCHEDULERS[kind]
+        kind, position, name = EPOCH_SCHEDULERS[scheduler.qualname]
         argument = syntax.argument(scheduler.call, position, name)
         if argument is None:
             return None
