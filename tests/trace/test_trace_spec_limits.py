@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from nnlint.trace.errors import TraceUsageError
 from nnlint.trace.primes import choose_assignments
-from nnlint.trace.spec import MAX_DIMS, InputSpec, fixed_sizes, free_symbols, parse_input, parse_inputs
+from nnlint.trace.spec import MAX_DIMS, InputSpec, check_size, fixed_sizes, free_symbols, parse_input, parse_inputs
 
 HUNDRED_DIMS = ",".join(["B"] + ["2"] * 99)
 TOO_BIG = [
@@ -85,6 +85,10 @@ def test_fuzz_accepted_specs_build_meta_tensors(texts: list[str]) -> None:
     first, second = choose_assignments(free_symbols(specs), fixed_sizes(specs))
     for assignment in (first, second):
         for spec in specs:
+            try:
+                check_size(spec, assignment.primes)  # what nnlint.trace checks before it builds each input
+            except TraceUsageError:
+                return
             shape = [dim.size if dim.size is not None else assignment.primes[dim.name] for dim in spec.dims]
             torch.empty(shape, dtype=getattr(torch, spec.dtype or "float64"), device="meta")
 
