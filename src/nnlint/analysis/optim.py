@@ -30,7 +30,7 @@ from nnlint.analysis.interpreter import interpreter_for
 from nnlint.analysis.project import FunctionInfo, ModuleInfo
 from nnlint.analysis.sites import own_parts
 from nnlint.analysis.training import trains
-from nnlint.analysis.torch_api import BACKWARD_FUNCTIONS, BACKWARD_METHODS, CLIP_FUNCTIONS, GRAD_MODE, SCALERS
+from nnlint.analysis.torch_api import BACKWARD_FUNCTIONS, BACKWARD_METHODS, CLIP_FUNCTIONS, GRAD_MODE, NOT_OPTIMIZER_PREFIXES, SCALERS
 from nnlint.analysis.values import UNKNOWN, FunctionRef, Instance, Value, short
 
 Loop = cst.For | cst.While
@@ -51,7 +51,7 @@ def is_optimizer(value: object) -> TypeGuard[Instance]:
     name = value.qualname
     if name == "torch.distributed.optim.ZeroRedundancyOptimizer":
         return True
-    return (name.startswith("torch.optim.") and not name.startswith(("torch.optim.lr_scheduler.", "torch.optim.swa_utils."))
+    return (name.startswith("torch.optim.") and not name.startswith(NOT_OPTIMIZER_PREFIXES)
             and name.rsplit(".", 1)[-1][:1].isupper())
 
 

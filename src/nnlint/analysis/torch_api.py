@@ -52,6 +52,15 @@ MAP_STYLE_DATASETS = frozenset(
 MAP_STYLE_DATASET_PREFIXES = ("torchvision.datasets.",)
 #: where a process asks for its rank and the world size (a dataset that calls these may shard itself)
 DISTRIBUTED_STATE_PREFIX = "torch.distributed."
+#: DataLoader's parameters by position: ``DataLoader(dataset, batch_size, shuffle, sampler, batch_sampler, num_workers, ...)``
+LOADER_POSITIONS = {
+    name: position
+    for position, name in enumerate(("dataset", "batch_size", "shuffle", "sampler", "batch_sampler", "num_workers", "collate_fn",
+                                     "pin_memory", "drop_last", "timeout", "worker_init_fn"))
+}
+#: functions and classes that make a Python or NumPy random generator (each its own state, copied into a forked worker)
+RNG_MAKERS = frozenset(("numpy.random.default_rng", "numpy.random.RandomState", "numpy.random.Generator", "random.Random"))
+TORCH_GENERATORS = frozenset(("torch.Generator",))
 
 # --- autograd ------------------------------------------------------------------------------------
 
@@ -106,16 +115,21 @@ LAYER_KINDS = {
     "torch.nn.Sigmoid": Kind.SIGMOID,
     "torch.nn.LogSigmoid": Kind.LOG_PROBS,
 }
+LOG_SOFTMAX_FUNCTIONS = frozenset(("torch.log_softmax", "torch.nn.functional.log_softmax", "torch.special.log_softmax"))
 FUNCTION_KINDS = {
     name: kind
     for names, kind in (
         (("torch.softmax", "torch.nn.functional.softmax", "torch.special.softmax"), Kind.PROBS),
-        (("torch.log_softmax", "torch.nn.functional.log_softmax", "torch.special.log_softmax"), Kind.LOG_PROBS),
+        (LOG_SOFTMAX_FUNCTIONS, Kind.LOG_PROBS),
         (("torch.sigmoid", "torch.nn.functional.sigmoid", "torch.special.expit"), Kind.SIGMOID),
         (("torch.nn.functional.logsigmoid",), Kind.LOG_PROBS),
     )
     for name in names
 }
+SOFTMAX_FUNCTIONS = frozenset(name for name, kind in FUNCTION_KINDS.items() if kind is Kind.PROBS)
+SIGMOID_FUNCTIONS = frozenset(name for name, kind in FUNCTION_KINDS.items() if kind is Kind.SIGMOID)
+#: the layers that normalise over one dimension (their ``dim`` says which)
+SOFTMAX_LAYERS = _nn("Softmax", "LogSoftmax")
 METHOD_KINDS = {"softmax": Kind.PROBS, "log_softmax": Kind.LOG_PROBS, "sigmoid": Kind.SIGMOID}
 LOG_FUNCTIONS = frozenset(("torch.log",))
 #: element-wise activations, as layer classes, functions and tensor methods (``.relu``) -> one name
@@ -230,6 +244,9 @@ CLIP_FUNCTIONS = frozenset(
 )
 
 #: optimizers by the learning rates that suit them: plain SGD (0.01-0.1), adaptive steps (1e-4-1e-3), others (any rate; only too low is known)
+#: where optimizer classes live, and the parts of torch.optim that hold something else
+OPTIMIZER_PREFIXES = ("torch.optim.", "bitsandbytes.optim.", "apex.optimizers.", "torch_optimizer.", "transformers.optimization.")
+NOT_OPTIMIZER_PREFIXES = ("torch.optim.lr_scheduler.", "torch.optim.swa_utils.")
 SGD_OPTIMIZERS = frozenset(("torch.optim.SGD", "torch.optim.sgd.SGD", "torch.optim.ASGD"))
 ADAPTIVE_OPTIMIZERS = frozenset(
     f"torch.optim.{name}" for name in ("Adam", "AdamW", "Adamax", "NAdam", "RAdam", "SparseAdam", "RMSprop", "adam.Adam", "adamw.AdamW")

@@ -8,13 +8,13 @@ import libcst as cst
 from nnlint.analysis import syntax
 from nnlint.analysis.pipelines import reaching_value, root_name, scope_index
 from nnlint.analysis.sites import Scope, own_parts
+from nnlint.analysis.torch_api import RNG_MAKERS
 from nnlint.analysis.values import Instance
 from nnlint.rule import Invalid, Rule, Valid
 
 _IN_PLACE = frozenset(("numpy.random.shuffle", "random.shuffle"))
 _PERMUTATIONS = frozenset(("numpy.random.permutation", "torch.randperm"))
 _COPY_SHUFFLE = frozenset(("sklearn.utils.shuffle",))
-_RNG_MAKERS = frozenset(("numpy.random.default_rng", "numpy.random.RandomState", "numpy.random.Generator", "random.Random"))
 _RESETS = frozenset(("numpy.random.seed", "numpy.random.set_state", "random.seed", "random.setstate"))
 _PAIRING = frozenset(("torch.utils.data.TensorDataset", "torch.utils.data.dataset.TensorDataset", "sklearn.model_selection.train_test_split"))
 _PAIRING_METHODS = frozenset(("fit", "partial_fit", "train_on_batch"))
@@ -252,9 +252,9 @@ class InputsLabelsShuffledApart(Rule):
     def _rng(self, receiver: cst.BaseExpression, where: Where) -> bool:
         value = self.context.value(receiver) if where[1] is self.context.enclosing(cst.BaseStatement) else None
         if isinstance(value, Instance):
-            return value.qualname in _RNG_MAKERS
+            return value.qualname in RNG_MAKERS
         found = reaching_value(self.context, receiver.value, where) if isinstance(receiver, cst.Name) else None
-        return found is not None and isinstance(found[0], cst.Call) and self.context.qualify(found[0].func) in _RNG_MAKERS
+        return found is not None and isinstance(found[0], cst.Call) and self.context.qualify(found[0].func) in RNG_MAKERS
 
     def _pair(self, first: str, second: str, state: _State) -> None:
         a, b = state.order.get(first, ()), state.order.get(second, ())

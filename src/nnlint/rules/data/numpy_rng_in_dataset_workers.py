@@ -4,14 +4,12 @@ import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.pipelines import ScopeIndex, here, number
-from nnlint.analysis.torch_api import LOADERS
+from nnlint.analysis.torch_api import LOADER_POSITIONS, LOADERS, RNG_MAKERS, TORCH_GENERATORS
 from nnlint.analysis.project import ClassInfo, FunctionInfo
 from nnlint.analysis.values import Instance
 from nnlint.rule import Invalid, Rule, Valid
 
-_RNG_MAKERS = frozenset(("numpy.random.default_rng", "numpy.random.RandomState", "numpy.random.Generator", "random.Random", "torch.Generator"))
-# DataLoader(dataset, batch_size, shuffle, sampler, batch_sampler, num_workers, collate_fn, pin_memory, drop_last, timeout, worker_init_fn)
-_NUM_WORKERS, _WORKER_INIT = 5, 10
+_NUM_WORKERS, _WORKER_INIT = LOADER_POSITIONS["num_workers"], LOADER_POSITIONS["worker_init_fn"]
 
 
 class NumpyRngInDatasetWorkers(Rule):
@@ -172,7 +170,7 @@ class NumpyRngInDatasetWorkers(Rule):
     def _makes_generator(self, expression: cst.BaseExpression, cls: ClassInfo) -> bool:
         while isinstance(expression, cst.Call) and isinstance(expression.func, cst.Attribute) and expression.func.attr.value == "manual_seed":
             expression = expression.func.value  # torch.Generator().manual_seed(0)
-        return isinstance(expression, cst.Call) and cls.module.qualify(expression.func) in _RNG_MAKERS
+        return isinstance(expression, cst.Call) and cls.module.qualify(expression.func) in RNG_MAKERS | TORCH_GENERATORS
 
     @staticmethod
     def _reassigned(dataset: ClassInfo, attribute: str) -> bool:

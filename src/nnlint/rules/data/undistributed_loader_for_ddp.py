@@ -11,6 +11,7 @@ from nnlint.analysis.torch_api import (
     DISTRIBUTED_SAMPLERS,
     DISTRIBUTED_STATE_PREFIX,
     DISTRIBUTED_WRAPPERS,
+    LOADER_POSITIONS,
     LOADERS,
     MAP_STYLE_DATASET_PREFIXES,
     MAP_STYLE_DATASETS,
@@ -23,7 +24,7 @@ from nnlint.rule import Because, Invalid, Rule, Valid
 from nnlint.rules.distributed import wrapped_by
 
 # DataLoader(dataset, batch_size, shuffle, sampler, batch_sampler, ...)
-_DATASET, _SAMPLER, _BATCH_SAMPLER = 0, 3, 4
+_DATASET, _SAMPLER, _BATCH_SAMPLER = (LOADER_POSITIONS[name] for name in ("dataset", "sampler", "batch_sampler"))
 
 
 @dataclass(frozen=True)

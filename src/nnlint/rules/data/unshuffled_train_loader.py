@@ -4,15 +4,14 @@ import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.training import carries_recurrent_state, trains
-from nnlint.analysis.torch_api import DISTRIBUTED_SAMPLERS, LOADERS
+from nnlint.analysis.torch_api import DISTRIBUTED_SAMPLERS, LOADER_POSITIONS, LOADERS
 from nnlint.analysis.values import UNKNOWN, Arguments, Constant, Instance, Value
 from nnlint.analysis.wrappers import unwrap_iteration
 from nnlint.diagnostic import Applicability
 from nnlint.rule import Because, Invalid, PendingFix, Rule, Valid
 
 _ITERABLE_BASES = ("torch.utils.data.IterableDataset", "torch.utils.data.dataset.IterableDataset")
-# DataLoader(dataset, batch_size, shuffle, sampler, batch_sampler, ...)
-_SHUFFLE, _SAMPLER, _BATCH_SAMPLER = 2, 3, 4
+_SHUFFLE, _SAMPLER, _BATCH_SAMPLER = (LOADER_POSITIONS[name] for name in ("shuffle", "sampler", "batch_sampler"))
 
 
 class UnshuffledTrainLoader(Rule):

@@ -13,6 +13,7 @@ from nnlint.analysis.pipelines import (
     same_values_root,
 )
 from nnlint.analysis.project import ClassInfo
+from nnlint.analysis.torch_api import LOADER_POSITIONS
 from nnlint.analysis.values import Instance
 from nnlint.rule import Invalid, Rule, Valid
 
@@ -23,7 +24,7 @@ _LAYOUT_KEEPING = frozenset(
     + [f"torch.nn.functional.{name}" for name in ("relu", "gelu", "dropout", "layer_norm", "embedding", "linear", "leaky_relu", "elu")]
     + ["torch.tanh", "torch.relu", "torch.sigmoid"]
 )
-_COLLATE, _BATCH_SAMPLER = 6, 4
+_COLLATE, _BATCH_SAMPLER = LOADER_POSITIONS["collate_fn"], LOADER_POSITIONS["batch_sampler"]
 
 
 class RnnBatchFirstMismatch(Rule):

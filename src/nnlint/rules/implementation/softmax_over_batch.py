@@ -7,13 +7,10 @@ import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.losses import compared_in_loop, compares, final_steps, head_outputs, head_step, in_loader_loop, model_step
+from nnlint.analysis.torch_api import LOG_SOFTMAX_FUNCTIONS, SOFTMAX_FUNCTIONS, SOFTMAX_LAYERS
 from nnlint.analysis.values import Instance, Tensor, short
 from nnlint.rule import Invalid, Rule, Valid
 
-_SOFTMAX_FUNCTIONS = frozenset(
-    f"{module}.{name}" for module in ("torch", "torch.nn.functional", "torch.special") for name in ("softmax", "log_softmax")
-)
-_SOFTMAX_LAYERS = frozenset(("torch.nn.Softmax", "torch.nn.LogSoftmax"))
 _LAYER_OVER_DIM_ZERO = re.compile(r"Softmax\(\s*(dim\s*=\s*)?0\s*\)")
 _WHAT = {
     "softmax": "normalises across the samples of the batch instead of across the classes",
@@ -164,13 +161,13 @@ class SoftmaxOverBatch(Rule):
         """(the tensor, how the op is spelled, "softmax" or "argmax") for an op over dim 0."""
         qualname = self.context.qualify(node.func)
         method = syntax.method_name(node) if qualname is None else None
-        if qualname in _SOFTMAX_FUNCTIONS or qualname in ("torch.argmax", "torch.max"):
+        if qualname in SOFTMAX_FUNCTIONS | LOG_SOFTMAX_FUNCTIONS or qualname in ("torch.argmax", "torch.max"):
             tensor, dim, op = syntax.argument(node, 0, "input"), syntax.argument(node, 1, "dim"), short(qualname)
         elif method in ("softmax", "log_softmax", "argmax", "max") and isinstance(node.func, cst.Attribute):
             tensor, dim, op = node.func.value, syntax.argument(node, 0, "dim"), f".{method}()"
         elif self._softmax_layer_over_dim_zero and isinstance(node.func, (cst.Name, cst.Attribute)) and qualname is None:
             layer = self.context.value(node.func)
-            if not isinstance(layer, Instance) or layer.qualname not in _SOFTMAX_LAYERS or layer.call is None:
+            if not isinstance(layer, Instance) or layer.qualname not in SOFTMAX_LAYERS or layer.call is None:
                 return None
             tensor, dim, op = syntax.argument(node, 0, "input"), syntax.argument(layer.call, 0, "dim"), short(layer.qualname)
         else:

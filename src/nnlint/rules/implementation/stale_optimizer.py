@@ -7,11 +7,9 @@ import libcst as cst
 from nnlint.analysis import syntax
 from nnlint.analysis.context import FileContext
 from nnlint.analysis.modules import has_parameters
+from nnlint.analysis.torch_api import NOT_OPTIMIZER_PREFIXES, OPTIMIZER_PREFIXES
 from nnlint.analysis.values import Instance, short
 from nnlint.rule import Invalid, Rule, Valid
-
-_OPTIMIZER_PREFIXES = ("torch.optim.", "bitsandbytes.optim.", "apex.optimizers.", "torch_optimizer.", "transformers.optimization.")
-_NOT_OPTIMIZERS = ("torch.optim.lr_scheduler.", "torch.optim.swa_utils.")
 
 
 @dataclass(frozen=True)
@@ -235,7 +233,7 @@ class StaleOptimizer(Rule):
         if not isinstance(value, cst.Call):
             return []
         qualname = self.context.qualify(value.func) or ""
-        if not qualname.startswith(_OPTIMIZER_PREFIXES) or qualname.startswith(_NOT_OPTIMIZERS) or not qualname.rsplit(".", 1)[-1][:1].isupper():
+        if not qualname.startswith(OPTIMIZER_PREFIXES) or qualname.startswith(NOT_OPTIMIZER_PREFIXES) or not qualname.rsplit(".", 1)[-1][:1].isupper():
             return []
         params = syntax.argument(value, 0, "params")
         if params is None:

@@ -4,12 +4,11 @@ import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.losses import functional_alias, kind_of
+from nnlint.analysis.torch_api import SIGMOID_FUNCTIONS, SOFTMAX_FUNCTIONS
 from nnlint.analysis.values import Instance, Kind
 from nnlint.diagnostic import Applicability
 from nnlint.rule import Invalid, PendingFix, Rule, Valid
 
-_SOFTMAX = frozenset(("torch.softmax", "torch.nn.functional.softmax", "torch.special.softmax"))
-_SIGMOID = frozenset(("torch.sigmoid", "torch.nn.functional.sigmoid", "torch.special.expit"))
 _BETTER = {Kind.PROBS: "log_softmax", Kind.SIGMOID: "F.logsigmoid"}
 
 
@@ -146,10 +145,10 @@ class LogOfSoftmax(Rule):
             return None
         qualname = self.context.qualify(inner.func)
         method = inner.func.attr.value if qualname is None and not isinstance(self.context.value(inner.func), Instance) else None
-        if qualname in _SOFTMAX or method == "softmax":
+        if qualname in SOFTMAX_FUNCTIONS or method == "softmax":
             new: cst.BaseExpression = inner.with_changes(func=inner.func.with_changes(attr=cst.Name("log_softmax")))
             return PendingFix("use log_softmax", node, new.with_changes(lpar=(), rpar=()), applicability=Applicability.SAFE)
-        if qualname in _SIGMOID and len(inner.args) == 1 and (first := syntax.argument(inner, 0, "input")) is not None:
+        if qualname in SIGMOID_FUNCTIONS and len(inner.args) == 1 and (first := syntax.argument(inner, 0, "input")) is not None:
             tensor = first
         elif method == "sigmoid" and not inner.args:
             tensor = inner.func.value
