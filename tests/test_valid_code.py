@@ -111,7 +111,19 @@ def test_code_libcst_cannot_parse_is_not_a_syntax_error(project: Path, capsys: p
     assert (code, codes, len(errors)) == (2, [], 1)
     assert errors[0].startswith("error: strings.py: could not be checked: LibCST, the parser nnlint uses, rejects this valid Python (")
     assert errors[0].endswith("); not checked")
-    assert nnlint.check_source(adjacent_strings(20_000)) == []
+    api_result = nnlint.check_source(adjacent_strings(20_000))
+    assert api_result == [] and len(api_result.errors) == 1 and "could not be checked" in api_result.errors[0]
+
+
+def test_the_python_api_says_which_files_were_not_checked(project: Path) -> None:
+    """An unchecked file is no finding but no pass either: ``errors`` names it and the repr never says all passed."""
+    (project / "strings.py").write_text(adjacent_strings(20_000), encoding="utf-8")
+    (project / "fine.py").write_text("x = 1\n", encoding="utf-8")
+    result = nnlint.check_paths([str(project)])
+    assert result == [] and [line.split(": could not be checked")[0].endswith("strings.py") for line in result.errors] == [True]
+    assert "All checks passed" not in result._repr_html_() and "could not be checked" in result._repr_html_()
+    assert "could not be checked" in str(result.__rich__())
+    assert "All checks passed" in nnlint.check_paths([str(project / "fine.py")])._repr_html_()
 
 
 def test_the_time_limit_stops_a_check_running_on_the_deep_stack(

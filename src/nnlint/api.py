@@ -1,6 +1,7 @@
 """``check_source`` and ``check_paths``: the static half from Python (editors, notebooks, tests).
 
-Both return ``Diagnostics``, a list of ``Diagnostic`` that Jupyter and rich show as a table.
+Both return ``Diagnostics``, a list of ``Diagnostic`` that Jupyter and rich show as a table;
+its ``errors`` says which files could not be checked and why (never an exception).
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from nnlint.results import Diagnostics
 def check_source(text: str, path: str = "<string>", *, settings: Settings | None = None) -> Diagnostics:
     """Check one program given as text; ``path`` names it in diagnostics and finds sibling modules."""
     real = Path(path) if Path(path).exists() else None
-    return Diagnostics(check_text(text, path, settings or Settings(), path=real).diagnostics)
+    result = check_text(text, path, settings or Settings(), path=real)
+    return Diagnostics(result.diagnostics, result.errors)
 
 
 def check_paths(paths: Sequence[str], *, config: str | Path | None = None, jobs: int | None = 1) -> Diagnostics:
     """Check files, directories or globs; ``config`` is a pyproject.toml (default: the nearest one)."""
     settings = load_settings(Path(config) if config else find_config(Path(paths[0]) if paths else Path(".")))
     found = discover(paths, settings.exclude, settings.root)
-    return Diagnostics(d for result in check_files(found.files, settings, jobs) for d in result.diagnostics)
+    results = check_files(found.files, settings, jobs)
+    return Diagnostics((d for result in results for d in result.diagnostics), (e for result in results for e in result.errors))

@@ -5,11 +5,17 @@ line: Jupyter then renders ``_repr_html_`` and rich (``rich.print``, rich's
 IPython extension) renders ``__rich__``, instead of a wall of dataclass reprs.
 It stays a ``list`` in every other respect (indexing, ``len``, ``==``, pickling),
 so code that treats the result as a list of diagnostics keeps working.
+
+Files that could not be checked (too large, too slow, unreadable, rejected by the
+parser) are no findings, but they are not a pass either: their one-line reasons are
+kept in ``errors`` and shown, so an empty list never reads "All checks passed!" for a
+file nobody checked.
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from nnlint.diagnostic import Diagnostic, rule_url
@@ -25,22 +31,33 @@ _COLUMNS = ("location", "code", "severity", "message", "fix")
 
 
 class Diagnostics(list[Diagnostic]):
-    """The findings, in the order the engine sorted them."""
+    """The findings, in the order the engine sorted them; ``errors``: one line per file (or rule) that was not checked."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic] = (), errors: Iterable[str] = ()) -> None:
+        super().__init__(diagnostics)
+        self.errors = list(errors)
 
     def _repr_html_(self) -> str:
+        errors = "".join(f"<p><b>nnlint</b>: {html.escape(line)}</p>" for line in self.errors)
         if not self:
-            return f"<p><b>nnlint</b>: {html.escape(ALL_PASSED)}</p>"
+            return errors or f"<p><b>nnlint</b>: {html.escape(ALL_PASSED)}</p>"
         header = "".join(f"<th style='text-align:left'>{name}</th>" for name in _COLUMNS)
         rows = "".join("<tr>" + "".join(f"<td style='text-align:left'>{cell}</td>" for cell in _html_cells(d)) + "</tr>" for d in self)
-        return f"<table><caption>nnlint: {html.escape(_summary(self))}</caption><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>"
+        return errors + f"<table><caption>nnlint: {html.escape(_summary(self))}</caption><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>"
 
     def __rich__(self) -> Table | Text:
         from rich.table import Table  # here, not at the top: ``import nnlint`` is on every pre-commit run's start-up
         from rich.text import Text
 
-        if not self:
+        if self.errors:
+            title = "\n".join(self.errors) + ("\n" + _summary(self) if self else "")
+            if not self:
+                return Text(title, style="bold red")
+        elif not self:
             return Text(ALL_PASSED, style="bold green")
-        table = Table(title=f"nnlint: {_summary(self)}", title_justify="left")
+        else:
+            title = _summary(self)
+        table = Table(title=f"nnlint: {title}", title_justify="left")
         for name in _COLUMNS:
             table.add_column(name, overflow="fold")
         for diagnostic in self:
