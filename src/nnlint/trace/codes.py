@@ -230,23 +230,26 @@ model.classifier.requires_grad_(True)
         "NT108",
         "unreachable-module",
         (23, 24),
-        "a module with parameters never reaches the model's output",
+        "a module never reaches the model's output, or is built and never called",
         """
 ## What it does
 Reports modules whose parameters have no path to the output in the traced forward
-pass: built in `__init__` and never called, or called and then discarded.
+pass: built in `__init__` and never called, or called and then discarded. A module
+without parameters (a Dropout, an activation) is reported when forward never calls
+it and no method of its owner mentions it.
 
 ## Why is this bad?
 Its parameters get no gradient, so it never learns; the optimizer still holds it,
 the parameter count overstates the capacity of the model, and the author usually
-believes the layer is in use (checklist items 23 and 24).
+believes the layer is in use (checklist items 23 and 24). An uncalled Dropout or
+activation is regularisation or a non-linearity the author believes is there.
 
 ## Example
 ```python
-self.dropout = nn.Dropout(0.1)
+self.dropout = nn.Dropout(0.1)           # NT108: forward never calls it
 self.proj = nn.Linear(256, 256)          # NT108: forward never calls it
 def forward(self, x):
-    return self.head(self.dropout(x))
+    return self.head(x)
 ```
 
 ## Use instead

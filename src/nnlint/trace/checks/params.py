@@ -1,5 +1,9 @@
 """Parameters that cannot learn: frozen (NT106/NT107) or cut off from the output (NT108/NT109).
 
+NT108 also reports a module without parameters (a Dropout, an activation)
+that forward never calls: it trains nothing, but the author believes the
+regularisation or the non-linearity is there.
+
 Checklist item 23 (frozen layers) and 24 (a layer that is not used is capacity
 the author thinks the model has). Findings are collapsed to the highest module
 they cover, so a frozen backbone is one line, not one per layer.
@@ -112,17 +116,40 @@ def _on_untraced_path(ctx: Context, path: str) -> bool:
     return owner is not None and used_in_methods(owner, attribute)
 
 
+def _never_called(ctx: Context, skipped: list[str]) -> Iterable[tuple[str, nn.Module]]:
+    """The highest modules without parameters that the trace never calls and no method of their owner mentions.
+
+    Only attributes of the user's own classes (a container's children are
+    called by torch's code, which the source cannot vouch for), and only modules
+    registered once (an alias may be called under its other name).
+    """
+    counts: dict[int, int] = {}
+    for _, module in ctx.model.named_modules(remove_duplicate=False):
+        counts[id(module)] = counts.get(id(module), 0) + 1
+    for path, module in ctx.modules.items():
+        if not path or any(path.startswith(prefix) for prefix in skipped):
+            continue
+        parent, _, attribute = path.rpartition(".")
+        owner = ctx.modules.get(parent)
+        if (owner is None or type(owner).__module__.startswith("torch.") or counts[id(module)] > 1
+                or next(module.parameters(), None) is not None or _called(ctx, path)
+                or used_in_methods(owner, attribute)):
+            continue
+        skipped.append(path + ".")
+        yield path, module
+
+
 def unreachable(ctx: Context) -> Iterable[Finding]:
-    """NT108 per module, NT109 per parameter, whose parameters no path to the output uses."""
+    """NT108 per module, NT109 per parameter, whose parameters no path to the output uses; NT108 per uncalled module."""
     if ctx.captured.branched:
         return  # part of the forward pass was chosen by a stand-in value: an unused layer may live there
     live = {name for _, facts in ctx.nodes() if facts.live for name in facts.params}
     dead = set(ctx.param_names.values()) - live
-    if not dead:
-        return
     listed: set[str] = set()
+    covered: list[str] = []
     for path, module, names in _covering(ctx, dead):
         listed.update(names)
+        covered.append(path + ".")
         if _on_untraced_path(ctx, path):
             continue
         called = _called(ctx, path)
@@ -130,6 +157,10 @@ def unreachable(ctx: Context) -> Iterable[Finding]:
         yield Finding("NT108", f"`{path}` ({type(module).__name__}, {_size(ctx, names):,} parameters) never "
                       f"reaches the output: {reason}, so it gets no gradient", module=path if called else None,
                       attribute=path, help="use it in forward or delete it")
+    for path, module in _never_called(ctx, covered):
+        yield Finding("NT108", f"`{path}` ({type(module).__name__}, no parameters) is built and never called: "
+                      "forward never uses it, so what it does never happens", attribute=path,
+                      help="call it in forward or delete it")
     shapes = {name: tuple(p.shape) for name, p in ctx.model.named_parameters()}
     for name in sorted(dead - listed):
         if _on_untraced_path(ctx, name):
