@@ -19,9 +19,8 @@ from nnlint.analysis.torch_api import (
 )
 from nnlint.analysis.training import trains
 from nnlint.analysis.values import UNKNOWN, Constant, Instance, Value, candidates, short
-from nnlint.analysis.wrappers import unwrap_iteration
+from nnlint.analysis.wrappers import unwrap_iteration, wrapped_by
 from nnlint.rule import Because, Invalid, Rule, Valid
-from nnlint.rules.distributed import wrapped_by
 
 # DataLoader(dataset, batch_size, shuffle, sampler, batch_sampler, ...)
 _DATASET, _SAMPLER, _BATCH_SAMPLER = (LOADER_POSITIONS[name] for name in ("dataset", "sampler", "batch_sampler"))

@@ -10,8 +10,8 @@ from nnlint.analysis.objects import find_method
 from nnlint.analysis.torch_api import GRADIENT_SYNC_WRAPPERS
 from nnlint.analysis.training import trains
 from nnlint.analysis.values import UNKNOWN, Instance
+from nnlint.analysis.wrappers import wrapped_by
 from nnlint.rule import Because, Invalid, Rule, Valid
-from nnlint.rules.distributed import wrapped_by
 
 
 @dataclass(frozen=True)
