@@ -8,6 +8,10 @@ script's writes (checkpoints included) go to a scratch copy deleted at the end,
 and the report lists them; every process the script started is killed with it.
 Exit codes: 0 nothing found, 1 findings, 2 the script could not be run to its
 first steps (or raised).
+
+With --nproc-per-node N the script runs under PyTorch's own launcher
+(torch.distributed.run, what torchrun runs) on N local processes, each rank
+with the hooks and the sandbox; one report compares the ranks.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--timeout", type=positive_float, default=300.0, help="seconds before the script is stopped (default: 300)")
     parser.add_argument("--format", choices=FORMATS, default="full", help="output format (default: full)")
     parser.add_argument("--quiet", action="store_true", help="hide the script's own output")
+    parser.add_argument("--nproc-per-node", type=positive_int, metavar="N",
+                        help="run the script under torch.distributed.run on N local processes (as torchrun --standalone would)")
     add_picture_options(parser)
     parser.set_defaults(handler=run)
 
@@ -67,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
 
     stderr = Console(stderr=True, highlight=False)
     try:
-        report = run_script(args.script, list(args.script_args), steps=args.steps, timeout=args.timeout, quiet=args.quiet, console=stderr)
+        report = run_script(args.script, list(args.script_args), steps=args.steps, timeout=args.timeout, quiet=args.quiet, console=stderr,
+                            nproc=args.nproc_per_node)
     except RunFailed as failed:
         return _fail(f"nnlint doctor: {failed}")
     if report.steps == 0 and report.error is None:

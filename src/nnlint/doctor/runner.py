@@ -8,6 +8,11 @@ sandbox's overlay — is deleted. The child reports steps on a pipe (for the
 progress bar) and writes the report to a file; the script's own stdout/stderr
 are shown dimmed above the bar, or dropped with ``--quiet``. No torch here: the
 parent only waits.
+
+With ``nproc`` the child is started by PyTorch's own elastic launcher
+(``python -m torch.distributed.run --standalone``: a free local port, so runs do
+not collide), one doctor child per rank; each rank writes its own report and
+``ranks.py`` merges them into one. Every rank's tree is ended by its own token.
 """
 
 from __future__ import annotations
@@ -29,7 +34,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from nnlint.doctor import reaper
+from nnlint.doctor import ranks, reaper
+from nnlint.doctor.ranks import NEEDS_LAUNCHER_EXIT, rank_token
 from nnlint.doctor.report import DoctorReport
 
 GRACE_SECONDS = 120.0  # time for the experiments and checks after the script stops
@@ -40,15 +46,20 @@ class RunFailed(Exception):
     """The child produced no report; the message is one line for the user."""
 
 
-def run_script(script: str, args: list[str], *, steps: int, timeout: float, quiet: bool, console: Console) -> DoctorReport:
-    """Run ``script`` under the doctor and return its report; raises ``RunFailed`` when there is none."""
+def run_script(script: str, args: list[str], *, steps: int, timeout: float, quiet: bool, console: Console,
+               nproc: int | None = None) -> DoctorReport:
+    """Run ``script`` under the doctor (on ``nproc`` ranks under torchrun) and return its report; ``RunFailed`` when there is none."""
     with _terminate_unwinds(), tempfile.TemporaryDirectory(prefix="nnlint-doctor-") as folder:
         result, scratch = Path(folder) / "report.json", Path(folder) / "overlay"
         scratch.mkdir()
         token = secrets.token_hex(8)
         progress_read, progress_write = os.pipe()
-        command = [sys.executable, "-m", "nnlint.doctor.child", "--result", str(result), "--scratch", str(scratch), "--steps", str(steps),
-                   "--timeout", str(timeout), "--progress-fd", str(progress_write), "--", script, *args]
+        options = ["--result", str(result), "--scratch", str(scratch), "--steps", str(steps), "--timeout", str(timeout)]
+        if nproc is None:
+            command = [sys.executable, "-m", "nnlint.doctor.child", *options, "--progress-fd", str(progress_write), "--", script, *args]
+        else:  # torchrun's workers get no inherited descriptors: no progress bar for the ranks
+            command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
+                       "-m", "nnlint.doctor.child", "--distributed", *options, "--", script, *args]
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    pass_fds=(progress_write,), start_new_session=True,
                                    env={**os.environ, "PYTHONUNBUFFERED": "1", reaper.MARKER: token})
@@ -61,19 +72,33 @@ def run_script(script: str, args: list[str], *, steps: int, timeout: float, quie
             ]
             for pump in pumps:
                 pump.start()
+            hung = False
             try:
                 process.wait(timeout=timeout + GRACE_SECONDS)
             except subprocess.TimeoutExpired:
-                raise RunFailed(f"{script} did not stop within {timeout + GRACE_SECONDS:g} s and was killed") from None
+                if nproc is None:
+                    raise RunFailed(f"{script} did not stop within {timeout + GRACE_SECONDS:g} s and was killed") from None
+                hung = True
             finally:  # every ending, Ctrl-C included (the child has its own session, so it would not get the signal)
-                _end(process, token)
+                _end(process, [token, *(rank_token(token, str(rank)) for rank in range(nproc or 0))])
                 for pump in pumps:
                     pump.join(timeout=5)
+        if nproc is not None:
+            merged = ranks.gather(result, nproc, waited=timeout + GRACE_SECONDS if hung else None)
+            if merged is None:
+                raise RunFailed(_no_report(script, process.returncode, tail))
+            return merged
         if not result.exists():
-            last = next((line.strip() for line in reversed(tail) if line.strip()), "")
-            ending = f"the doctor's child process for {script} ended with code {process.returncode} and no report"
-            raise RunFailed(f"{ending}: {last}" if last else ending)
+            if process.returncode == NEEDS_LAUNCHER_EXIT:
+                raise RunFailed(f"{script}: this script is distributed: run with --nproc-per-node N")
+            raise RunFailed(_no_report(script, process.returncode, tail))
         return DoctorReport.from_json(result.read_text(encoding="utf-8"))
+
+
+def _no_report(script: str, code: int | None, tail: collections.deque[str]) -> str:
+    last = next((line.strip() for line in reversed(tail) if line.strip()), "")
+    ending = f"the doctor's child process for {script} ended with code {code} and no report"
+    return f"{ending}: {last}" if last else ending
 
 
 @contextlib.contextmanager
@@ -93,9 +118,10 @@ def _terminate_unwinds() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _end(process: subprocess.Popen[bytes], token: str) -> None:
+def _end(process: subprocess.Popen[bytes], tokens: list[str]) -> None:
     """Kill the child, if it still runs, and everything the script started, even what left its session or outlived it."""
-    reaper.kill_tree(process.pid, token, include_root=process.poll() is None)
+    for token in tokens:
+        reaper.kill_tree(process.pid, token, include_root=process.poll() is None)
     process.wait()
 
 

@@ -23,8 +23,9 @@ from nnlint.doctor.recorder import Recorder
 
 
 class Session:
-    def __init__(self, recorder: Recorder) -> None:
+    def __init__(self, recorder: Recorder, on_batch: Callable[[Any], None] | None = None) -> None:
         self.recorder = recorder
+        self.on_batch = on_batch  # also shown every DataLoader batch (a distributed rank's ``RankWatch``)
         self._exit = contextlib.ExitStack()
 
     def __enter__(self) -> Session:
@@ -37,18 +38,21 @@ class Session:
         ):
             self._exit.callback(handle.remove)
         self._exit.enter_context(FunctionWatch(recorder))
-        self._exit.enter_context(_replaced(DataLoader, "__iter__", _counting_iter(DataLoader.__iter__, recorder)))
+        self._exit.enter_context(_replaced(DataLoader, "__iter__", _counting_iter(DataLoader.__iter__, recorder, self.on_batch)))
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None) -> None:
         self._exit.close()
 
 
-def _counting_iter(original: Callable[[DataLoader[Any]], Iterator[Any]], recorder: Recorder) -> Callable[[DataLoader[Any]], Iterator[Any]]:
+def _counting_iter(original: Callable[[DataLoader[Any]], Iterator[Any]], recorder: Recorder,
+                   on_batch: Callable[[Any], None] | None) -> Callable[[DataLoader[Any]], Iterator[Any]]:
     def iterate(loader: DataLoader[Any]) -> Iterator[Any]:
         recorder.loader_pass()
         for batch in original(loader):
             recorder.loader_batch()
+            if on_batch is not None:
+                on_batch(batch)
             yield batch
 
     return iterate
