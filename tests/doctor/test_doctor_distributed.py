@@ -23,7 +23,7 @@ from test_doctor_command import doctor
 from nnlint.diagnostic import Position, Range
 from nnlint.doctor.checks.distributed import check_ranks
 from nnlint.doctor.findings import Location, finding
-from nnlint.doctor.ranks import merge
+from nnlint.doctor.ranks import gather, merge, rank_result
 from nnlint.doctor.report import DoctorReport
 
 DISTRIBUTED = FIXTURES / "distributed"
@@ -67,6 +67,15 @@ def test_the_merged_report_shows_a_finding_once_with_the_other_ranks_numbers(tmp
     assert merged.diagnostics[0].range == Range(Position(1, 0), Position(1, 15))
     assert merged.steps == 3 and merged.stopped == "rank 0: stopped after 4 steps; rank 1: the script raised"
     assert merged.notes == ["shared note", "rank 0: note of 0", "rank 1: note of 1"]
+
+
+def test_a_rank_that_wrote_no_report_is_named_and_the_run_is_incomplete(tmp_path) -> None:
+    result = tmp_path / "report.json"
+    (tmp_path / rank_result("report.json", "0")).write_text(DoctorReport(steps=4, stopped="stopped after 4 steps").to_json())
+    merged = gather(result, 2, waited=420.0)
+    assert merged is not None and merged.exit_code == 2
+    assert merged.error == "rank 1 still running after 420 s and killed (waiting in a collective?)"
+    assert gather(tmp_path / "none.json", 2) is None
 
 
 needs_ps = pytest.mark.skipif(shutil.which("ps") is None, reason="the ending tests look for survivors with ps")
