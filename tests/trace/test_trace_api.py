@@ -86,6 +86,12 @@ def test_unreachable_nodes_are_not_live() -> None:
     assert not report.graph.nodes["proj"]["live"] and report.graph.nodes["head"]["live"]
 
 
+def test_a_tied_weight_is_live_where_the_capture_lists_it_twice() -> None:
+    report = trace(load_target(f"{MODELS}/params.py:TiedLikeNanoGPT"), "B,T:long")
+    assert report.capture.tier == "export"  # the tier that lists the shared weight once per module
+    assert [name for name, data in report.graph.nodes(data=True) if not data["live"]] == []
+
+
 def test_usage_errors_raise_trace_usage_error() -> None:
     with pytest.raises(TraceUsageError, match="at least one input"):
         trace(Small, [])

@@ -194,7 +194,12 @@ def analyse(model: nn.Module, captured: Captured, first: Assignment, second: Ass
 
 
 def _mark_live(graph: fx.Graph) -> None:
-    """A node is live when the output depends on it."""
+    """A node is live when the output depends on it; a parameter's node is live when a live node uses the parameter.
+
+    torch.export lists a tied weight (nanoGPT's ``wte.weight = lm_head.weight``)
+    once per module and feeds both uses from one of them: the other input is
+    unused in the graph, yet its parameter reaches the output.
+    """
     pending = [node for node in graph.nodes if node.op == "output"]
     while pending:
         node = pending.pop()
@@ -203,3 +208,8 @@ def _mark_live(graph: fx.Graph) -> None:
             continue
         facts.live = True
         pending.extend(node.all_input_nodes)
+    used = {name for node in graph.nodes if node.meta["nnlint"].live for name in node.meta["nnlint"].params}
+    for node in graph.nodes:
+        facts = node.meta["nnlint"]
+        if not facts.live and node.op in ("placeholder", "get_attr") and facts.params and set(facts.params) <= used:
+            facts.live = True
