@@ -7,10 +7,11 @@ free dim; without one, the batch checks stay silent.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from torch import fx
+from torch import fx, nn
 
 from nnlint.trace import ops
 from nnlint.trace.checks import describe_op, flag
@@ -104,6 +105,22 @@ def _outputs(ctx: Context) -> list[fx.Node]:
     return found
 
 
+#: aten ops of the recurrent layers; their results after the first are hidden states.
+_RECURRENT_OPS = ("aten.lstm.", "aten.gru.", "aten.rnn_tanh.", "aten.rnn_relu.")
+
+
+def _recurrent_state(ctx: Context, node: fx.Node) -> bool:
+    """Whether ``node`` is (part of) the hidden state an RNN/LSTM/GRU returns: (layers, B, H) whatever batch_first says."""
+    index = None
+    while node.op == "call_function" and node.target is operator.getitem and isinstance(node.args[0], fx.Node):
+        index, node = node.args[1], node.args[0]
+    if not isinstance(index, int) or index < 1:
+        return False
+    if node.op == "call_module":
+        return isinstance(ctx.modules.get(str(node.target)), nn.RNNBase)
+    return node.op == "call_function" and str(node.target).startswith(_RECURRENT_OPS)
+
+
 def output_not_batch_first(ctx: Context) -> Iterable[Finding]:
     """NT103: an output tensor whose batch dim is not where the input had it."""
     axis = ctx.batch_axis
@@ -112,7 +129,7 @@ def output_not_batch_first(ctx: Context) -> Iterable[Finding]:
     for index, node in enumerate(_outputs(ctx)):
         facts = node.meta["nnlint"]
         labels = facts.labels
-        if labels is None or not any(label.has(ctx.batch) for label in labels):
+        if labels is None or not any(label.has(ctx.batch) for label in labels) or _recurrent_state(ctx, node):
             continue
         here = labels[axis] if axis < len(labels) else None
         if here is not None and here.has(ctx.batch) and (here.leads_with(ctx.batch) or not here.ordered):
