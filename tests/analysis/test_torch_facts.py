@@ -18,13 +18,11 @@ SOURCE = Path(nnlint.__file__).parent
 LIBRARIES = ("torch.", "torchvision.", "numpy.", "sklearn.", "tqdm.", "random.")
 NOT_YET_MOVED = frozenset((
     "rules/data/inputs_labels_shuffled_apart.py", "rules/data/unshuffled_train_loader.py",
-    "rules/implementation/constant_weight_init.py", "rules/implementation/custom_backward_ignores_grad_output.py",
-    "rules/implementation/loss_without_graph.py", "rules/implementation/nll_loss_without_log_softmax.py",
+    "rules/implementation/constant_weight_init.py", "rules/implementation/loss_without_graph.py",
+    "rules/implementation/nll_loss_without_log_softmax.py",
     "rules/implementation/non_differentiable_loss_term.py", "rules/implementation/rnn_batch_first_mismatch.py",
     "rules/implementation/sampler_weights_per_class.py", "rules/implementation/tensor_created_off_device.py",
-    "rules/preprocessing/fit_before_split.py", "rules/preprocessing/random_transform_on_eval_data.py",
-    "rules/training/adam_with_l2_weight_decay.py", "rules/training/dropout_as_keep_prob.py",
-    "rules/training/functional_dropout_always_on.py", "rules/training/threshold_on_wrong_scale.py",
+    "rules/preprocessing/fit_before_split.py", "rules/training/threshold_on_wrong_scale.py",
     "rules/training/unguarded_denominator_or_log.py",
 ))
 

@@ -50,6 +50,10 @@ MAP_STYLE_DATASETS = frozenset(
     f"torch.utils.data.{module}{name}" for module in ("", "dataset.") for name in ("TensorDataset", "Subset", "ConcatDataset", "StackDataset")
 )
 MAP_STYLE_DATASET_PREFIXES = ("torchvision.datasets.",)
+#: datasets that read a folder of images, ``transform`` their second parameter
+IMAGE_FOLDER_DATASETS = frozenset(("torchvision.datasets.ImageFolder", "torchvision.datasets.DatasetFolder"))
+#: functions that split a dataset into random subsets that share the dataset (and its transform)
+RANDOM_SPLITS = frozenset(("torch.utils.data.random_split", "torch.utils.data.dataset.random_split"))
 #: where a process asks for its rank and the world size (a dataset that calls these may shard itself)
 DISTRIBUTED_STATE_PREFIX = "torch.distributed."
 #: DataLoader's parameters by position: ``DataLoader(dataset, batch_size, shuffle, sampler, batch_sampler, num_workers, ...)``
@@ -68,6 +72,8 @@ BACKWARD_METHODS = frozenset(("backward", "manual_backward"))
 BACKWARD_FUNCTIONS = frozenset(("torch.autograd.backward",))
 NO_GRAD = frozenset(("torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad", "torch.autograd.grad_mode.no_grad"))
 ENABLE_GRAD = frozenset(("torch.enable_grad", "torch.set_grad_enabled", "torch.autograd.enable_grad"))
+#: base classes of custom autograd functions (their ``backward`` receives the gradient of their outputs)
+AUTOGRAD_FUNCTION_BASES = frozenset(("torch.autograd.Function", "torch.autograd.function.Function", "torch.autograd.function.InplaceFunction"))
 #: context managers / decorators that switch autograd off, or set it on purpose
 GRAD_MODE = NO_GRAD | ENABLE_GRAD | frozenset(("torch.autograd.set_grad_enabled", "torch.autograd.grad_mode.inference_mode"))
 
@@ -152,6 +158,15 @@ for _name, _layer, _functions in (
 ):
     ACTIVATIONS.update({f"torch.nn.{_layer}": _name, f".{_name}": _name, **dict.fromkeys(_functions, _name)})
 DROPOUT_FUNCTIONS = _functional("dropout", "dropout1d", "dropout2d", "alpha_dropout")
+#: functional dropouts that take a ``training`` flag third (``F.dropout(x, p, training)``) and default it to True
+TRAINING_FLAG_DROPOUTS = _functional("dropout", "dropout1d", "dropout2d", "dropout3d")
+#: everything that drops activations with a probability ``p`` (its second argument, for the functions)
+DROPOUT_LAYERS = _nn("Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout")
+DROPOUT_PROBABILITY_FUNCTIONS = _functional("dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout") | frozenset(
+    ("torch.dropout", "torch.alpha_dropout", "torch.feature_dropout")
+)
+#: layers with a ``dropout=`` probability among their options
+LAYERS_WITH_DROPOUT_OPTION = _nn("LSTM", "GRU", "RNN", "Transformer", "TransformerEncoderLayer", "TransformerDecoderLayer", "MultiheadAttention")
 
 # --- tensor methods ------------------------------------------------------------------------------
 
@@ -247,6 +262,8 @@ CLIP_FUNCTIONS = frozenset(
 #: where optimizer classes live, and the parts of torch.optim that hold something else
 OPTIMIZER_PREFIXES = ("torch.optim.", "bitsandbytes.optim.", "apex.optimizers.", "torch_optimizer.", "transformers.optimization.")
 NOT_OPTIMIZER_PREFIXES = ("torch.optim.lr_scheduler.", "torch.optim.swa_utils.")
+#: optimizers whose ``weight_decay`` is an L2 term added to the gradient (coupled), by its position
+COUPLED_DECAY_OPTIMIZERS = dict.fromkeys(("torch.optim.Adam", "torch.optim.adam.Adam", "torch.optim.NAdam", "torch.optim.RAdam", "torch.optim.Adamax"), 4)
 SGD_OPTIMIZERS = frozenset(("torch.optim.SGD", "torch.optim.sgd.SGD", "torch.optim.ASGD"))
 ADAPTIVE_OPTIMIZERS = frozenset(
     f"torch.optim.{name}" for name in ("Adam", "AdamW", "Adamax", "NAdam", "RAdam", "SparseAdam", "RMSprop", "adam.Adam", "adamw.AdamW")

@@ -3,9 +3,9 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.analysis.modules import class_info, derives_from, result_sources
+from nnlint.analysis.torch_api import AUTOGRAD_FUNCTION_BASES
 from nnlint.rule import Invalid, Rule, Valid
 
-_FUNCTION_BASES = frozenset(("torch.autograd.Function", "torch.autograd.function.Function", "torch.autograd.function.InplaceFunction"))
 _BACKWARD_NAMES = frozenset(("backward", "vjp"))
 
 
@@ -160,7 +160,7 @@ class CustomBackwardIgnoresGradOutput(Rule):
         if node.name.value not in _BACKWARD_NAMES or len(self.context.ancestors) < 3:
             return
         owner = self.context.ancestors[-3]
-        if not isinstance(owner, cst.ClassDef) or not derives_from(class_info(owner, self.context.info), _FUNCTION_BASES):
+        if not isinstance(owner, cst.ClassDef) or not derives_from(class_info(owner, self.context.info), AUTOGRAD_FUNCTION_BASES):
             return
         params = node.params
         grads = [param.name.value for param in [*params.posonly_params, *params.params][1:]]

@@ -14,12 +14,11 @@ from nnlint.analysis.pipelines import (
     value_at,
     words,
 )
+from nnlint.analysis.torch_api import IMAGE_FOLDER_DATASETS, RANDOM_SPLITS
 from nnlint.analysis.values import Instance
 from nnlint.rule import Invalid, Rule, Valid
 
 _RANDOM = frozenset(("ColorJitter", "RandAugment", "AutoAugment", "TrivialAugmentWide", "AugMix", "ElasticTransform", "MixUp", "CutMix", "ScaleJitter"))
-_FOLDERS = frozenset(("torchvision.datasets.ImageFolder", "torchvision.datasets.DatasetFolder"))
-_SPLITS = frozenset(("torch.utils.data.random_split", "torch.utils.data.dataset.random_split"))
 
 
 def _random(step: Step) -> bool:
@@ -143,10 +142,11 @@ class RandomTransformOnEvalData(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         qualname = self.context.qualify(node.func)
-        if qualname in _SPLITS:
+        if qualname in RANDOM_SPLITS:
             self._check_split(node)
             return
-        transform = syntax.argument(node, 1, "transform") if qualname in _FOLDERS else getattr(syntax.keyword(node, "transform"), "value", None)
+        folder = qualname in IMAGE_FOLDER_DATASETS
+        transform = syntax.argument(node, 1, "transform") if folder else getattr(syntax.keyword(node, "transform"), "value", None)
         if transform is None or syntax.has_star_args(node):
             return
         evidence = self._evidence(node)
@@ -212,6 +212,6 @@ class RandomTransformOnEvalData(Rule):
         if not isinstance(value, Instance):
             return []
         found = constructor_argument(self.context, value, None, "transform")
-        if found is None and value.qualname in _FOLDERS:
+        if found is None and value.qualname in IMAGE_FOLDER_DATASETS:
             found = constructor_argument(self.context, value, 1, "transform")
         return pipeline(self.context, *found) if found is not None else []

@@ -4,11 +4,10 @@ import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.pipelines import here, number
+from nnlint.analysis.torch_api import COUPLED_DECAY_OPTIMIZERS
 from nnlint.diagnostic import Severity
 from nnlint.rule import Invalid, Rule, Valid
 
-#: optimizers whose ``weight_decay`` is an L2 term added to the gradient, and its position
-_COUPLED = {"torch.optim.Adam": 4, "torch.optim.adam.Adam": 4, "torch.optim.NAdam": 4, "torch.optim.RAdam": 4, "torch.optim.Adamax": 4}
 _THRESHOLD = 1e-2
 
 
@@ -86,11 +85,11 @@ class AdamWithL2WeightDecay(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         qualname = self.context.qualify(node.func)
-        if qualname not in _COUPLED:
+        if qualname not in COUPLED_DECAY_OPTIMIZERS:
             return
         if syntax.literal_bool(getattr(syntax.keyword(node, "decoupled_weight_decay"), "value", None)) is True:
             return
-        decay = syntax.argument(node, _COUPLED[qualname], "weight_decay")
+        decay = syntax.argument(node, COUPLED_DECAY_OPTIMIZERS[qualname], "weight_decay")
         value = number(self.context, decay, here(self.context))
         if decay is not None and value is not None and value >= _THRESHOLD:
             self.report(decay, optimizer=qualname.rsplit(".", 1)[-1], wd=value)

@@ -4,17 +4,9 @@ import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.pipelines import here, number
+from nnlint.analysis.torch_api import DROPOUT_LAYERS, DROPOUT_PROBABILITY_FUNCTIONS, LAYERS_WITH_DROPOUT_OPTION
 from nnlint.rule import Invalid, Rule, Valid
 
-_LAYERS = frozenset(f"torch.nn.{name}" for name in ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"))
-_FUNCTIONS = frozenset(
-    [f"torch.nn.functional.{name}" for name in ("dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout")]
-    + ["torch.dropout", "torch.alpha_dropout", "torch.feature_dropout"]
-)
-#: layers with a ``dropout=`` probability among their options
-_WITH_DROPOUT = frozenset(
-    f"torch.nn.{name}" for name in ("LSTM", "GRU", "RNN", "Transformer", "TransformerEncoderLayer", "TransformerDecoderLayer", "MultiheadAttention")
-)
 _THRESHOLD = 0.8
 
 
@@ -104,14 +96,14 @@ class DropoutAsKeepProb(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         qualname = self.context.qualify(node.func)
-        if qualname in _LAYERS:
+        if qualname in DROPOUT_LAYERS:
             p = syntax.argument(node, 0, "p")
-        elif qualname in _FUNCTIONS:
+        elif qualname in DROPOUT_PROBABILITY_FUNCTIONS:
             training = syntax.argument(node, 2, "training")
             if syntax.literal_bool(training if training is not None else syntax.argument(node, 2, "train")) is False:
                 return
             p = syntax.argument(node, 1, "p")
-        elif qualname in _WITH_DROPOUT:
+        elif qualname in LAYERS_WITH_DROPOUT_OPTION:
             p = getattr(syntax.keyword(node, "dropout"), "value", None)
         else:
             return

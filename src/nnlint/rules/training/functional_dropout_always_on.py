@@ -4,11 +4,11 @@ import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.modules import enclosing_module_method, first_param, last_name
+from nnlint.analysis.torch_api import TRAINING_FLAG_DROPOUTS
 from nnlint.diagnostic import Applicability
 from nnlint.rule import Invalid, PendingFix, Rule, Valid
 
 #: functional dropouts whose ``training`` argument (third) defaults to True; alpha_dropout's defaults to False
-_DROPOUTS = frozenset(f"torch.nn.functional.{name}" for name in ("dropout", "dropout1d", "dropout2d", "dropout3d"))
 _TRAINING_POSITION = 2
 
 
@@ -157,7 +157,9 @@ class FunctionalDropoutAlwaysOn(Rule):
         if not last.startswith("dropout"):
             return
         qualname = self.context.qualify(node.func)
-        if qualname not in _DROPOUTS or syntax.has_star_args(node) or syntax.argument(node, _TRAINING_POSITION, "training") is not None:
+        if qualname not in TRAINING_FLAG_DROPOUTS or syntax.has_star_args(node):
+            return
+        if syntax.argument(node, _TRAINING_POSITION, "training") is not None:
             return
         found = enclosing_module_method(self.context)
         if found is None:
