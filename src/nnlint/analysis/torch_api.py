@@ -50,6 +50,8 @@ MAP_STYLE_DATASETS = frozenset(
     f"torch.utils.data.{module}{name}" for module in ("", "dataset.") for name in ("TensorDataset", "Subset", "ConcatDataset", "StackDataset")
 )
 MAP_STYLE_DATASET_PREFIXES = ("torchvision.datasets.",)
+#: base classes of datasets that are iterated, not indexed (no sampler, no shuffle)
+ITERABLE_DATASET_BASES = ("torch.utils.data.IterableDataset", "torch.utils.data.dataset.IterableDataset")
 #: datasets that read a folder of images, ``transform`` their second parameter
 IMAGE_FOLDER_DATASETS = frozenset(("torchvision.datasets.ImageFolder", "torchvision.datasets.DatasetFolder"))
 #: functions that split a dataset into random subsets that share the dataset (and its transform)
@@ -247,6 +249,14 @@ SHAPE_ONLY_FUNCTIONS = frozenset(f"torch.{name}_like" for name in ("zeros", "one
 #: tensor methods that return the same tensor moved, cast or re-laid out without changing its values' meaning
 VALUE_KEEPING_METHODS = frozenset(("to", "cuda", "cpu", "float", "double", "half", "bfloat16", "contiguous", "type"))
 RECURRENT_LAYERS = _nn("LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell")
+#: of those, the layers that read a whole sequence, laid out as ``batch_first`` says
+BATCH_FIRST_RECURRENT_LAYERS = _nn("LSTM", "GRU", "RNN")
+#: layers and functions that keep the (batch, seq, ...) layout of their input
+BATCH_LAYOUT_KEEPING = (
+    _nn("Embedding", "Linear", "Dropout", "LayerNorm", "ReLU", "GELU", "Tanh", "Sigmoid", "Identity", "LeakyReLU", "ELU")
+    | _functional("relu", "gelu", "dropout", "layer_norm", "embedding", "linear", "leaky_relu", "elu")
+    | frozenset(("torch.tanh", "torch.relu", "torch.sigmoid"))
+)
 
 # --- optimisation --------------------------------------------------------------------------------
 

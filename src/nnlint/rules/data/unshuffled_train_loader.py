@@ -4,13 +4,12 @@ import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.training import carries_recurrent_state, trains
-from nnlint.analysis.torch_api import DISTRIBUTED_SAMPLERS, LOADER_POSITIONS, LOADERS
+from nnlint.analysis.torch_api import DISTRIBUTED_SAMPLERS, ITERABLE_DATASET_BASES, LOADER_POSITIONS, LOADERS
 from nnlint.analysis.values import UNKNOWN, Arguments, Constant, Instance, Value
 from nnlint.analysis.wrappers import unwrap_iteration
 from nnlint.diagnostic import Applicability
 from nnlint.rule import Because, Invalid, PendingFix, Rule, Valid
 
-_ITERABLE_BASES = ("torch.utils.data.IterableDataset", "torch.utils.data.dataset.IterableDataset")
 _SHUFFLE, _SAMPLER, _BATCH_SAMPLER = (LOADER_POSITIONS[name] for name in ("shuffle", "sampler", "batch_sampler"))
 
 
@@ -250,7 +249,7 @@ class UnshuffledTrainLoader(Rule):
         if not isinstance(value, Instance):
             return False
         if value.cls is not None:
-            return any(base in _ITERABLE_BASES or "Iterable" in base for base in value.cls.base_names)
+            return any(base in ITERABLE_DATASET_BASES or "Iterable" in base for base in value.cls.base_names)
         return "Iterable" in value.qualname
 
     def _check_sampler(self, value: Value) -> None:

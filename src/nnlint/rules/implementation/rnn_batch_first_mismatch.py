@@ -13,17 +13,10 @@ from nnlint.analysis.pipelines import (
     same_values_root,
 )
 from nnlint.analysis.project import ClassInfo
-from nnlint.analysis.torch_api import LOADER_POSITIONS
+from nnlint.analysis.torch_api import BATCH_FIRST_RECURRENT_LAYERS, BATCH_LAYOUT_KEEPING, LOADER_POSITIONS
 from nnlint.analysis.values import Instance
 from nnlint.rule import Invalid, Rule, Valid
 
-_RNNS = frozenset(f"torch.nn.{name}" for name in ("LSTM", "GRU", "RNN"))
-#: layers and functions that keep the (batch, seq, ...) layout of their input
-_LAYOUT_KEEPING = frozenset(
-    [f"torch.nn.{name}" for name in ("Embedding", "Linear", "Dropout", "LayerNorm", "ReLU", "GELU", "Tanh", "Sigmoid", "Identity", "LeakyReLU", "ELU")]
-    + [f"torch.nn.functional.{name}" for name in ("relu", "gelu", "dropout", "layer_norm", "embedding", "linear", "leaky_relu", "elu")]
-    + ["torch.tanh", "torch.relu", "torch.sigmoid"]
-)
 _COLLATE, _BATCH_SAMPLER = LOADER_POSITIONS["collate_fn"], LOADER_POSITIONS["batch_sampler"]
 
 
@@ -163,7 +156,7 @@ class RnnBatchFirstMismatch(Rule):
         callee = self.context.interpreter.value(call.func, env)
         if not isinstance(callee, Instance):
             return False
-        if callee.qualname in _RNNS:
+        if callee.qualname in BATCH_FIRST_RECURRENT_LAYERS:
             return self._report(callee, call, "")
         if callee.cls is None or position != 0 or (forward := callee.cls.methods.get("forward")) is None or len(forward.params) < 2:
             return False
@@ -176,7 +169,7 @@ class RnnBatchFirstMismatch(Rule):
             for call in (c for part in _parts(statement) for c in syntax.calls_in(part)):
                 if call.args and self._keeps_layout(call.args[0].value, tracked, cls):
                     layer = _self_attribute(cls, call.func)
-                    if layer is not None and layer.qualname in _RNNS:
+                    if layer is not None and layer.qualname in BATCH_FIRST_RECURRENT_LAYERS:
                         return layer
             for small in syntax.small_statements(statement):
                 if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
@@ -196,7 +189,7 @@ class RnnBatchFirstMismatch(Rule):
         if qualname is None:
             layer = _self_attribute(cls, node.func)
             qualname = layer.qualname if layer is not None else None
-        return qualname in _LAYOUT_KEEPING and self._keeps_layout(node.args[0].value, tracked, cls)
+        return qualname in BATCH_LAYOUT_KEEPING and self._keeps_layout(node.args[0].value, tracked, cls)
 
     def _report(self, rnn: Instance, call: cst.Call, path: str) -> bool:
         if rnn.call is None:
