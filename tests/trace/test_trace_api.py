@@ -74,6 +74,13 @@ def test_summary_rows() -> None:
     assert "NT106" in rows["fc"].flags
 
 
+def test_a_tuple_output_shows_each_element_in_the_summary() -> None:
+    report = trace(load_target(f"{MODELS}/dims_batch.py:ReturnsStateOfAnLstm"), "B,T,16")
+    shapes = {row.path: row.shape for row in report.rows}
+    assert shapes["(model)"] == "([B, T, 5], ([1, B, 16], [1, B, 16]))"
+    assert shapes["rnn"] == "([B, T, 16], ([1, B, 16], [1, B, 16]))"
+
+
 def test_frozen_modules_are_marked_in_the_graph_and_summary() -> None:
     report = trace(load_target(f"{MODELS}/params.py:FrozenBackbone"), "B,16")
     assert report.graph.nodes["backbone_layer1"]["frozen"]

@@ -2,13 +2,17 @@
 
 Rows are modules up to a depth (``--depth``), in definition order; a module's
 output is the last value computed inside it, so containers show what they hand
-on. Building rows is one pass over the nodes; rendering uses rich.
+on, and a tuple (an LSTM's ``(out, (h, c))``, a model's ``return logits, hidden``)
+shows each element. Building rows is one pass over the nodes; rendering uses rich.
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
-from typing import TextIO
+from typing import Any, TextIO
+
+from torch import fx
 
 from nnlint.trace.facts import Context
 from nnlint.trace.findings import Finding
@@ -22,16 +26,41 @@ def _ancestors(path: str) -> Iterable[str]:
         yield ".".join(parts[:end])
 
 
+def _shown(node: fx.Node) -> str | None:
+    """A tensor's shape, or a tuple's elements read from the ``getitem``s that unpack it; None when unknown."""
+    facts = node.meta["nnlint"]
+    if facts.labels is not None:
+        return facts.text
+    parts = {user.args[1]: _shown(user) for user in node.users
+             if user.op == "call_function" and user.target is operator.getitem and isinstance(user.args[1], int)}
+    if not parts:
+        return None
+    return "(" + ", ".join(parts.get(i) or "?" for i in range(max(parts) + 1)) + ")"  # type: ignore[call-overload]
+
+
+def _returned(value: Any) -> str | None:
+    """What forward returns, a tuple or list of tensors included."""
+    if isinstance(value, fx.Node):
+        return _shown(value)
+    if isinstance(value, (tuple, list)):
+        return "(" + ", ".join(_returned(v) or "?" for v in value) + ")"
+    return None
+
+
 def rows(ctx: Context, findings: Iterable[Finding], depth: int) -> list[SummaryRow]:
     """One row per module at most ``depth`` levels deep (the model itself is level 0)."""
     output: dict[str, str] = {}
     flags: dict[str, set[str]] = {}
     for node, facts in ctx.nodes():
         if node.op == "output":
+            returned = _returned(node.args[0])
+            if returned is not None and isinstance(node.args[0], (tuple, list)):
+                output[""] = returned
             continue
+        shown = _shown(node) if facts.live else None
         for path in _ancestors(facts.module):
-            if facts.labels is not None and facts.live:
-                output[path] = facts.text
+            if shown is not None:
+                output[path] = shown
             if facts.flags:
                 flags.setdefault(path, set()).update(facts.flags)
     for finding in findings:
