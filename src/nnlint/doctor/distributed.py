@@ -40,11 +40,16 @@ class NeedsLauncher(BaseException):
 
 
 class RankWatch:
-    """Digests of one rank's first batches and of its parameters after its first steps, for ``ranks.py`` to compare."""
+    """Digests of one rank's first training batches and of its parameters after its first steps, for ``ranks.py`` to compare.
+
+    Only the batches of the loop that trains count: an evaluation loader run
+    before training gives every rank the same validation set on purpose.
+    """
 
     def __init__(self) -> None:
-        self.batches: list[str] = []
-        self.loader_at: tuple[str, int] | None = None
+        self._batches: dict[tuple[str, int] | None, list[str]] = {}  # per line iterating a DataLoader
+        self._last: tuple[str, int] | None = None  # the line of the latest batch
+        self._trained: list[tuple[str, int]] = []  # lines whose batches fed an optimizer step (an evaluation loop's do not)
         self.params: list[list[tuple[float, float]]] = []
         self.step_at: tuple[str, int] | None = None
         self.sharded = False  # FSDP or DTensor parameters: each rank holds a different shard, so parameters are not compared
@@ -57,19 +62,18 @@ class RankWatch:
             self.sharded = True
 
     def batch(self, batch: Any) -> None:
-        """A DataLoader batch, as the script receives it."""
-        if len(self.batches) >= COMPARED_BATCHES:
-            return
+        """A DataLoader batch, as the script receives it; kept by the line that iterates the loader."""
+        where = user_location()
+        self._last = (where.path, where.line) if where else None
+        digests = self._batches.setdefault(self._last, [])
         tensor = first_tensor(batch)
-        if tensor is None:
-            return
-        if self.loader_at is None:
-            where = user_location()
-            self.loader_at = (where.path, where.line) if where else None
-        self.batches.append(hashlib.sha1(repr(fingerprint(tensor)).encode()).hexdigest())
+        if tensor is not None and len(digests) < COMPARED_BATCHES:
+            digests.append(hashlib.sha1(repr(fingerprint(tensor)).encode()).hexdigest())
 
     def step(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
         """After ``optimizer.step()`` (the first optimizer's): each parameter's sum and sum of squares."""
+        if self._last is not None and self._last not in self._trained:
+            self._trained.append(self._last)
         if self._optimizer is None:
             self._optimizer = id(optimizer)
             where = user_location()
@@ -83,8 +87,9 @@ class RankWatch:
 
     def data(self) -> dict[str, Any]:
         """What the parent compares (``ranks.RankData``), as JSON-ready values."""
-        return {"rank": int(os.environ.get("RANK", "0")), "world": int(os.environ.get("WORLD_SIZE", "1")), "batches": self.batches,
-                "loader_at": self.loader_at, "params": self.params, "step_at": self.step_at, "sharded": self.sharded}
+        loader_at = self._trained[0] if self._trained else None
+        return {"rank": int(os.environ.get("RANK", "0")), "world": int(os.environ.get("WORLD_SIZE", "1")),
+                "batches": self._batches.get(loader_at, []), "loader_at": loader_at, "params": self.params, "step_at": self.step_at, "sharded": self.sharded}
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[RankWatch]:
