@@ -5,6 +5,7 @@ import libcst as cst
 from nnlint.analysis import syntax
 from nnlint.analysis.training import mode_dependent_layers, model_call_target, trains
 from nnlint.analysis.values import Instance, Mode
+from nnlint.analysis.torch_api import GRAD_MODE
 from nnlint.diagnostic import Applicability
 from nnlint.rule import Invalid, PendingFix, Rule, Valid
 
@@ -223,6 +224,28 @@ class EvalWithoutEvalMode(Rule):
         """),
         Invalid("""
             import torch
+            import torch.nn as nn
+            with open("log.txt", "w") as log:
+                model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.5), nn.Linear(8, 2))
+                for x, y in train_loader:
+                    loss_fn(model(x), y).backward()
+                with torch.no_grad():
+                    for x, y in val_loader:
+                        out = model(x)
+        """, line=9, expected_fix="""
+            import torch
+            import torch.nn as nn
+            with open("log.txt", "w") as log:
+                model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.5), nn.Linear(8, 2))
+                for x, y in train_loader:
+                    loss_fn(model(x), y).backward()
+                model.eval()
+                with torch.no_grad():
+                    for x, y in val_loader:
+                        out = model(x)
+        """),  # fuzz-found: the fix went above the outer `with`, before the model existed
+        Invalid("""
+            import torch
             import torchvision
             model = torchvision.models.resnet18(num_classes=10)
             @torch.no_grad()
@@ -280,10 +303,14 @@ class EvalWithoutEvalMode(Rule):
         if not isinstance(func, cst.Name):
             return None
         anchor: cst.CSTNode = loop
-        for ancestor in reversed(self.context.ancestors):
-            if isinstance(ancestor, cst.FunctionDef):
-                break
-            if isinstance(ancestor, cst.With) and not trains:
-                anchor = ancestor
+        ancestors = list(reversed(self.context.ancestors))  # the call's, innermost first: the loop, then what holds it
+        for ancestor in ancestors[ancestors.index(loop) + 1:] if loop in ancestors else ():
+            if not isinstance(ancestor, cst.With) or trains:
+                if isinstance(ancestor, cst.BaseCompoundStatement):
+                    break  # an unrelated block: the model may not even exist above it
+                continue
+            if any(self.context.qualify(item.item.func if isinstance(item.item, cst.Call) else item.item) in GRAD_MODE
+                   for item in ancestor.items):
+                anchor = ancestor  # before `with torch.no_grad():`, not inside it
         method = "train" if trains else "eval"
         return PendingFix(f"insert {func.value}.{method}()", anchor, insert_before=f"{func.value}.{method}()", applicability=Applicability.UNSAFE)
