@@ -54,7 +54,7 @@ def rows(ctx: Context, findings: Iterable[Finding], depth: int) -> list[SummaryR
     for node, facts in ctx.nodes():
         if node.op == "output":
             returned = _returned(node.args[0])
-            if returned is not None and isinstance(node.args[0], (tuple, list)):
+            if returned is not None and isinstance(node.args[0], (tuple, list)) and len(node.args[0]) > 1:
                 output[""] = returned
             continue
         shown = _shown(node) if facts.live else None
