@@ -46,7 +46,7 @@ def llama_with_frozen_head():
     return model
 
 
-@pytest.mark.parametrize(("factory", "output"), [(gpt2, "[B, T, 100]"), (bert, "[B, 64]"), (llama, "[B, T, 100]")],
+@pytest.mark.parametrize(("factory", "output"), [(gpt2, "[B, T, 100]"), (bert, "([B, T, 64], [B, 64])"), (llama, "[B, T, 100]")],
                          ids=["gpt2", "bert", "llama"])
 def test_correct_architectures_have_no_findings(factory: Callable[[], object], output: str) -> None:
     with warnings.catch_warnings():
