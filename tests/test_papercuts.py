@@ -55,6 +55,15 @@ def test_demo_does_not_promise_fixes_that_fix_changes_nothing(capsys):
     assert out.splitlines()[-1] == "Found 4 problems (0 fixable; 3 more with --unsafe-fixes)."
 
 
+def test_diff_with_only_unsafe_fixes_says_how_to_see_them(capsys):
+    """An empty diff with exit 0 read as "nothing to fix" on the demo, whose three fixes are all unsafe."""
+    code, out, err = nnlint(capsys, str(DEMO), "--no-cache", "--diff")
+    assert (code, out) == (0, "")
+    assert err.splitlines() == ["nnlint: no safe fixes to show; 3 more with --unsafe-fixes"]
+    code, out, err = nnlint(capsys, str(DEMO), "--no-cache", "--diff", "--unsafe-fixes")
+    assert code == 1 and out.startswith("--- ") and "unsafe-fixes" not in err
+
+
 # --- severity is printed, not only coloured -------------------------------------------------------
 
 def test_concise_prints_the_severity_after_the_code():

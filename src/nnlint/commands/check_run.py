@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from nnlint.autofix import apply_fixes, fix_until_stable
+from nnlint.autofix import applicable, apply_fixes, fix_until_stable
 from nnlint.cache import DEFAULT_DIRECTORY
 from nnlint.config import ConfigError, Settings, find_config, load_settings
 from nnlint.discovery import discover
@@ -42,6 +42,10 @@ def run(args: argparse.Namespace) -> int:
         outcome = apply_fixes(results, unsafe=args.unsafe_fixes, diff=sys.stdout)
         for error in outcome.errors:
             print(f"nnlint: {error}", file=sys.stderr)
+        hidden = 0 if args.unsafe_fixes else sum(
+            1 for result in results for d in result.diagnostics if applicable(d, unsafe=True) and not applicable(d, unsafe=False))
+        if hidden and not outcome.changed:  # an empty diff must not read as "nothing to fix"
+            print(f"nnlint: no safe fixes to show; {hidden} more with --unsafe-fixes", file=sys.stderr)
         return EXIT_FINDINGS if outcome.changed else EXIT_CLEAN
     if args.fix and args.paths != ["-"]:
         results, outcome = fix_until_stable(results, settings, jobs=args.jobs, unsafe=args.unsafe_fixes)
