@@ -10,7 +10,7 @@ import sys
 import pytest
 from doctor_support import survivors
 
-from nnlint.doctor import reaper
+from nnlint import reaper
 
 pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="the tree is walked in /proc (Linux)")
 

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from nnlint.doctor import reaper
+from nnlint import reaper
 from nnlint.doctor.conclude import conclude
 from nnlint.doctor.distributed import NeedsLauncher, RankWatch, launcher_guard, local_replay
 from nnlint.doctor.frames import describe_error, display_path

@@ -34,7 +34,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from nnlint.doctor import ranks, reaper
+from nnlint import reaper
+from nnlint.doctor import ranks
 from nnlint.doctor.ranks import NEEDS_LAUNCHER_EXIT, rank_token
 from nnlint.doctor.report import DoctorReport
 

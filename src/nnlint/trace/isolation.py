@@ -7,7 +7,7 @@ in a new process group, and reads the outcome from files in a temporary folder:
 a report, one line of error, or the traces of how the child ended (a stack dump
 at the timeout or a crash, the place of an ``os._exit``). Every ending of the
 child is an error of the trace unless it wrote a report, and the whole process
-process tree is killed at every ending (``nnlint.doctor.reaper``: the tree, the
+process tree is killed at every ending (``nnlint.reaper``: the tree, the
 session and every process that inherited the run's marker, so that a process
 the model started with ``start_new_session=True`` or a double fork dies too).
 Nothing here imports torch.
@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from nnlint.diagnostic import Diagnostic
-from nnlint.doctor import reaper
+from nnlint import reaper
 from nnlint.trace.child import EXIT, FAULTS, REQUEST, RESULT, STARTED
 from nnlint.trace.errors import TraceUsageError
 from nnlint.trace.frames import describe, is_library

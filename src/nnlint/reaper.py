@@ -1,4 +1,4 @@
-"""Ending a run's whole process tree: every process the script started, even those that left its session.
+"""Ending a run's whole process tree, for the doctor and the tracer: even processes that left its session.
 
 A script's subprocesses can leave the doctor's process group and session
 (``start_new_session=True``, a double fork) and outlive the process that
