@@ -1,0 +1,16 @@
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+
+def build_loaders(batch_size):
+    x = torch.randn(8000, 32)
+    y = torch.randint(0, 5, (8000,))
+    train = DataLoader(TensorDataset(x[:7000], y[:7000]), batch_size=batch_size, shuffle=True, num_workers=2)
+    val = DataLoader(TensorDataset(x[7000:], y[7000:]), batch_size=batch_size)
+    return train, val
+
+
+def forever(loader):
+    while True:
+        for batch in loader:
+            yield batch
