@@ -1,0 +1,17 @@
+"""Facts about training frameworks, as data, in one place (as ``torch_api`` holds torch's).
+
+Names are fully qualified, as ``ModuleInfo.qualify`` resolves them; method names are the frameworks'
+documented ones. Each framework has its own section.
+"""
+
+from __future__ import annotations
+
+# --- accelerate ----------------------------------------------------------------------------------
+
+ACCELERATORS = frozenset(("accelerate.Accelerator", "accelerate.accelerator.Accelerator"))
+#: Accelerator methods that return what they are given, wrapped for the device and processes (several: a tuple)
+ACCELERATE_PREPARE_METHODS = frozenset(("prepare", "prepare_model", "prepare_optimizer", "prepare_data_loader", "prepare_scheduler"))
+#: Accelerator methods that clip the gradients of their first argument's parameters (unscaling them first under fp16)
+ACCELERATE_CLIP_METHODS = frozenset(("clip_grad_norm_", "clip_grad_value_"))
+#: Accelerator context managers inside which the prepared optimizer steps (and zeroes) only every k-th micro-batch
+ACCELERATE_ACCUMULATE_METHODS = frozenset(("accumulate",))
