@@ -32,6 +32,7 @@ from nnlint.analysis.containers import (
     subscript,
 )
 from nnlint.analysis.env import Env
+from nnlint.analysis.frameworks import accelerate
 from nnlint.analysis.objects import base_method, bind_parameters, find_method, is_record_class, joined_arguments, record_fields
 from nnlint.analysis.project import ClassInfo, FunctionInfo, ModuleInfo
 from nnlint.analysis.sites import CallIndex, Site
@@ -346,6 +347,8 @@ class Interpreter(StatementWalker):
                 return self.output_of(receiver)
             if receiver.qualname in config.PARSERS:
                 return config.parser_call(receiver, method, node, env, lambda inner: self.evaluate(inner, env), self._instances, self.module.key)
+            if accelerate.is_accelerator(receiver):
+                return accelerate.method_result(method, call_arguments(node, lambda inner: self.evaluate(inner, env)))
             function = find_method(receiver.cls, method) if receiver.cls is not None else None
             return UNKNOWN if function is None else self._enter(function, node, env, receiver=receiver)
         if isinstance(receiver, Sequence) and method in _LIST_MUTATORS and isinstance(node.func, cst.Attribute):
