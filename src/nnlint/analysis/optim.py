@@ -26,6 +26,7 @@ import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.env import Env
+from nnlint.analysis.frameworks import accelerate
 from nnlint.analysis.interpreter import interpreter_for
 from nnlint.analysis.project import FunctionInfo, ModuleInfo
 from nnlint.analysis.sites import own_parts
@@ -231,7 +232,7 @@ class _Walker:
                 scaler = found if is_scaler(found) and _enabled(found) else None
             yield replace(event, op=Op.BACKWARD, loss=loss, scaler=scaler)
             return
-        if qualname in CLIP_FUNCTIONS:
+        if qualname in CLIP_FUNCTIONS or (receiver is not None and accelerate.clips(method) and accelerate.is_accelerator(value(receiver))):
             yield replace(event, op=Op.CLIP, target=self._owner_expression(syntax.argument(call, 0, "parameters"), value))
             return
         if receiver is not None and method is not None:
