@@ -79,6 +79,24 @@ def _loss_call(context: FileContext, node: cst.Call) -> LossCall | None:
     return LossCall(family, shown, syntax.argument(node, 0, "input"), constructor)
 
 
+def uses_loss(context: FileContext, family: str) -> bool:
+    """Some call in this file computes a loss of ``family`` (``BCE_WITH_LOGITS``: the file trains on logits),
+    named or through a loss object, wherever the object was built. Once per file and family, on first use."""
+    memo: dict[str, bool] = context.__dict__.setdefault("_loss_families", {})
+    if family not in memo:
+        interpreter = context.interpreter
+        memo[family] = False
+        for scope, statement, call in interpreter.calls.by_call.values():
+            qualname = context.qualify(call.func)
+            if qualname is None and isinstance(call.func, (cst.Name, cst.Attribute)):
+                callee = interpreter.value(call.func, interpreter.env_before(statement, scope))
+                qualname = callee.qualname if isinstance(callee, Instance) else None
+            if qualname in CLASSIFICATION_LOSSES and CLASSIFICATION_LOSSES[qualname][0] == family:
+                memo[family] = True
+                break
+    return memo[family]
+
+
 # --- what a tensor went through last -------------------------------------------------------------
 
 

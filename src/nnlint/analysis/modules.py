@@ -93,12 +93,6 @@ def literal_number(node: cst.BaseExpression | None) -> float | None:
     return None
 
 
-def last_name(call: cst.Call) -> str:
-    """``zeros_`` for ``nn.init.zeros_(...)`` and ``zeros_(...)``: a cheap filter before qualifying a callee."""
-    func = call.func
-    return func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
-
-
 def string_value(node: cst.BaseExpression | None) -> str | None:
     if isinstance(node, cst.SimpleString):
         value = node.evaluated_value

@@ -94,6 +94,9 @@ CLASSIFICATION_LOSSES = {
     "torch.nn.modules.loss.BCEWithLogitsLoss": (BCE_WITH_LOGITS, "BCEWithLogitsLoss"),
     "torch.nn.functional.binary_cross_entropy_with_logits": (BCE_WITH_LOGITS, "F.binary_cross_entropy_with_logits"),
 }
+#: the negative log-likelihood loss, which expects log-probabilities (as a class and as a function)
+NLL_LOSS_CLASS = "torch.nn.NLLLoss"
+NLL_LOSS_FUNCTION = "torch.nn.functional.nll_loss"
 #: every functional loss: a call of one of these computes a loss from a prediction and a target
 LOSS_FUNCTIONS = _functional(
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
@@ -287,6 +290,84 @@ EPOCH_SCHEDULERS = {
     for name, position, keyword in (("StepLR", 1, "step_size"), ("MultiStepLR", 1, "milestones"), ("CosineAnnealingLR", 1, "T_max"),
                                     ("ExponentialLR", 1, "gamma"))
 }
+
+# --- arrays, shuffling and splitting -------------------------------------------------------------
+
+#: calls that turn Python / NumPy data into an array or tensor, row for row (order and values kept)
+ARRAY_CONVERTERS = frozenset(("numpy.array", "numpy.asarray", "torch.tensor", "torch.as_tensor", "torch.from_numpy", "torch.Tensor",
+                              "torch.FloatTensor", "torch.DoubleTensor", "torch.LongTensor"))
+#: calls that make a new tensor from data: it is a leaf, outside any autograd graph
+GRAPHLESS_TENSOR_MAKERS = frozenset(name for name in ARRAY_CONVERTERS if name.startswith("torch.")) | frozenset(
+    ("torch.scalar_tensor", "torch.autograd.Variable"))
+#: tensor factories whose first argument is data (a literal list is known to be more than a 0-dim scalar)
+DATA_TENSOR_FACTORIES = frozenset(("torch.tensor",))
+#: shuffles that reorder their argument in place / return a permutation of indices / return shuffled copies of every argument
+IN_PLACE_SHUFFLES = frozenset(("numpy.random.shuffle", "random.shuffle"))
+PERMUTATION_FUNCTIONS = frozenset(("numpy.random.permutation", "torch.randperm"))
+COPYING_SHUFFLES = frozenset(("sklearn.utils.shuffle",))
+#: calls that reset the global random state (two shuffles after the same seed draw the same order)
+RNG_RESETS = frozenset(("numpy.random.seed", "numpy.random.set_state", "random.seed", "random.setstate"))
+#: calls that take inputs and labels together and keep their rows paired from then on
+PAIRING_CALLS = frozenset(("torch.utils.data.TensorDataset", "torch.utils.data.dataset.TensorDataset", "sklearn.model_selection.train_test_split"))
+#: functions that split data into train and held-out parts: qualified name -> how messages name it
+SPLIT_FUNCTIONS = {
+    "sklearn.model_selection.train_test_split": "train_test_split",
+    "sklearn.model_selection._split.train_test_split": "train_test_split",
+    "sklearn.cross_validation.train_test_split": "train_test_split",
+    **dict.fromkeys(RANDOM_SPLITS, "random_split"),
+    "sklearn.model_selection.cross_val_score": "cross_val_score",
+    "sklearn.model_selection.cross_validate": "cross_validate",
+    "sklearn.model_selection.cross_val_predict": "cross_val_predict",
+}
+#: functions that cut an array into chunks (a split only when the chunks are named train/test/val)
+CHUNK_FUNCTIONS = frozenset(("numpy.split", "numpy.array_split", "torch.split", "torch.tensor_split"))
+SUBSET_CLASSES = frozenset(("torch.utils.data.Subset", "torch.utils.data.dataset.Subset"))
+#: calls whose result carries the data passed to them (converted, stacked, framed, split)
+DATA_CARRYING_CALLS = ARRAY_CONVERTERS | frozenset((
+    "numpy.ascontiguousarray", "numpy.float32", "numpy.nan_to_num", "torch.nan_to_num",
+    "numpy.concatenate", "numpy.hstack", "numpy.vstack", "numpy.column_stack", "numpy.stack", "numpy.expand_dims",
+    "torch.cat", "torch.stack", "torch.hstack", "torch.vstack", "torch.unsqueeze", "pandas.DataFrame", "pandas.concat", "pandas.get_dummies",
+    "torch.utils.data.TensorDataset", "torch.utils.data.dataset.TensorDataset",
+    *SPLIT_FUNCTIONS, *CHUNK_FUNCTIONS, *SUBSET_CLASSES,
+))
+#: sklearn estimators whose ``fit`` learns statistics of the data (class names, under any ``sklearn.*`` path)
+SKLEARN_FITTED_TRANSFORMERS = frozenset((
+    "StandardScaler", "MinMaxScaler", "RobustScaler", "MaxAbsScaler", "QuantileTransformer", "PowerTransformer",
+    "PCA", "IncrementalPCA", "KernelPCA", "TruncatedSVD", "SimpleImputer", "KNNImputer", "IterativeImputer",
+    "TfidfVectorizer", "TfidfTransformer", "CountVectorizer", "KBinsDiscretizer",
+))
+#: sklearn cross-validation splitters (class names): ``KFold(5).split(X)`` splits X
+SKLEARN_SPLITTERS = frozenset((
+    "KFold", "StratifiedKFold", "GroupKFold", "StratifiedGroupKFold", "ShuffleSplit", "StratifiedShuffleSplit",
+    "GroupShuffleSplit", "RepeatedKFold", "RepeatedStratifiedKFold", "TimeSeriesSplit", "LeaveOneOut", "LeavePOut",
+))
+#: samplers that draw each sample with the weight given for it
+WEIGHTED_SAMPLERS = frozenset(("torch.utils.data.WeightedRandomSampler", "torch.utils.data.sampler.WeightedRandomSampler"))
+#: calls that give one value per class (counts or weights): qualified name -> how messages name it
+PER_CLASS_COUNTERS = {"numpy.bincount": "np.bincount", "torch.bincount": "torch.bincount",
+                      "sklearn.utils.class_weight.compute_class_weight": "compute_class_weight"}
+UNIQUE_FUNCTIONS = frozenset(("numpy.unique", "torch.unique"))
+
+# --- numerics ------------------------------------------------------------------------------------
+
+#: statistics that may be 0 (a constant feature, an empty mask): method name -> what messages call it
+SPREAD_METHODS = {"std": "a standard deviation", "var": "a variance", "nanstd": "a standard deviation", "nanvar": "a variance"}
+SPREAD_FUNCTIONS = {f"{library}.{name}": text for library in ("torch", "numpy") for name, text in SPREAD_METHODS.items()}
+NORM_FUNCTIONS = frozenset(("torch.norm", "torch.linalg.norm", "torch.linalg.vector_norm", "numpy.linalg.norm"))
+SUM_FUNCTIONS = frozenset(("torch.sum", "numpy.sum"))
+COUNT_NONZERO_FUNCTIONS = frozenset(("torch.count_nonzero", "numpy.count_nonzero"))
+LOGARITHMS = frozenset(f"{library}.{name}" for library in ("torch", "numpy", "math") for name in ("log", "log2", "log10"))
+SQUARE_ROOTS = frozenset(("torch.sqrt", "torch.rsqrt"))
+#: element-wise comparisons written as functions (``torch.gt(x, 0.5)``)
+COMPARISON_FUNCTIONS = frozenset(f"torch.{name}" for name in ("gt", "ge", "lt", "le", "greater", "greater_equal", "less", "less_equal"))
+#: reductions that turn element-wise comparisons into one truth value (a sanity check of a range): builtins and torch's
+ALL_ANY_REDUCTIONS = frozenset(("all", "any", "torch.all", "torch.any"))
+#: operations whose result carries no gradient: qualified name -> the operation (in messages)
+NON_DIFFERENTIABLE_FUNCTIONS = {f"torch.{name}": name for name in ("argmax", "argmin", "round", "floor", "ceil", "sign", "tensor", "as_tensor",
+                                                                   "from_numpy")}
+#: initialisers that set every element to one constant: qualified name -> the constant (None: given as an argument)
+CONSTANT_INITS: dict[str, float | None] = {"torch.nn.init.zeros_": 0.0, "torch.nn.init.ones_": 1.0, "torch.nn.init.constant_": None,
+                                           "torch.nn.init.constant": None}
 
 # --- names people give ---------------------------------------------------------------------------
 

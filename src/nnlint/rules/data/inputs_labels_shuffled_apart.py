@@ -8,17 +8,13 @@ import libcst as cst
 from nnlint.analysis import syntax
 from nnlint.analysis.pipelines import reaching_value, root_name, scope_index
 from nnlint.analysis.sites import Scope, own_parts
-from nnlint.analysis.torch_api import RNG_MAKERS
+from nnlint.analysis.torch_api import (
+    ARRAY_CONVERTERS, COPYING_SHUFFLES, IN_PLACE_SHUFFLES, PAIRING_CALLS, PERMUTATION_FUNCTIONS, RNG_MAKERS, RNG_RESETS,
+)
 from nnlint.analysis.values import Instance
 from nnlint.rule import Invalid, Rule, Valid
 
-_IN_PLACE = frozenset(("numpy.random.shuffle", "random.shuffle"))
-_PERMUTATIONS = frozenset(("numpy.random.permutation", "torch.randperm"))
-_COPY_SHUFFLE = frozenset(("sklearn.utils.shuffle",))
-_RESETS = frozenset(("numpy.random.seed", "numpy.random.set_state", "random.seed", "random.setstate"))
-_PAIRING = frozenset(("torch.utils.data.TensorDataset", "torch.utils.data.dataset.TensorDataset", "sklearn.model_selection.train_test_split"))
 _PAIRING_METHODS = frozenset(("fit", "partial_fit", "train_on_batch"))
-_CONVERTERS = frozenset(("numpy.array", "numpy.asarray", "torch.tensor", "torch.as_tensor", "torch.from_numpy", "torch.Tensor", "torch.FloatTensor", "torch.LongTensor"))
 _SAME_ROWS = frozenset(("float", "long", "double", "to", "cuda", "astype", "copy", "clone", "to_numpy", "numpy", "tolist"))
 UNKNOWN: tuple[object, ...] = ("?",)
 Key = tuple[object, ...]
@@ -163,15 +159,15 @@ class InputsLabelsShuffledApart(Rule):
     def _call(self, call: cst.Call, state: _State, where: Where) -> None:
         qualname = self.context.qualify(call.func)
         method = syntax.method_name(call)
-        if qualname in _RESETS or (method in ("seed", "set_state", "setstate") and qualname is None):
+        if qualname in RNG_RESETS or (method in ("seed", "set_state", "setstate") and qualname is None):
             state.reset = True
-        elif qualname in _IN_PLACE or (method == "shuffle" and qualname is None and self._rng(call.func.value, where)):  # type: ignore[attr-defined]
+        elif qualname in IN_PLACE_SHUFFLES or (method == "shuffle" and qualname is None and self._rng(call.func.value, where)):  # type: ignore[attr-defined]
             target = syntax.argument(call, 0, "x")
             if isinstance(target, cst.Name):
                 key = state.last_in_place if state.reset and state.last_in_place else ("in-place", id(call))
                 state.last_in_place, state.reset = key, False
                 state.shuffle(target.value, key, call)
-        elif qualname in _PAIRING or (method in _PAIRING_METHODS and qualname is None):
+        elif qualname in PAIRING_CALLS or (method in _PAIRING_METHODS and qualname is None):
             arguments = [arg.value for arg in call.args if not arg.star and (arg.keyword is None or arg.keyword.value == "y")]
             names = [name for name in (self._data_name(value) for value in arguments) if name]
             for first, second in pairwise(names):
@@ -198,7 +194,7 @@ class InputsLabelsShuffledApart(Rule):
             names.append(current.value.value)
 
     def _assign(self, small: cst.Assign, state: _State, where: Where) -> None:
-        if isinstance(small.value, cst.Call) and self.context.qualify(small.value.func) in _COPY_SHUFFLE:
+        if isinstance(small.value, cst.Call) and self.context.qualify(small.value.func) in COPYING_SHUFFLES:
             key: Key = ("copy", id(small.value))
             for assign_target in small.targets:
                 for name in syntax.names_in(assign_target.target):
@@ -245,7 +241,7 @@ class InputsLabelsShuffledApart(Rule):
         return None
 
     def _random_permutation(self, call: cst.Call, where: Where) -> bool:
-        if self.context.qualify(call.func) in _PERMUTATIONS:
+        if self.context.qualify(call.func) in PERMUTATION_FUNCTIONS:
             return True
         return syntax.method_name(call) == "permutation" and self._rng(call.func.value, where)  # type: ignore[attr-defined]
 
@@ -281,7 +277,7 @@ class InputsLabelsShuffledApart(Rule):
                 node = node.value
             elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _SAME_ROWS:
                 node = node.func.value
-            elif isinstance(node, cst.Call) and node.args and self.context.qualify(node.func) in _CONVERTERS:
+            elif isinstance(node, cst.Call) and node.args and self.context.qualify(node.func) in ARRAY_CONVERTERS:
                 node = node.args[0].value
             else:
                 return None

@@ -13,19 +13,15 @@ from nnlint.analysis.modules import (
     first_param,
     functions_applied_to_models,
     isinstance_types,
-    last_name,
     literal_number,
     self_attribute,
 )
-from nnlint.analysis.torch_api import WEIGHTED_LAYERS
+from nnlint.analysis.torch_api import CONSTANT_INITS, WEIGHTED_LAYERS
 from nnlint.analysis.training import is_model
 from nnlint.analysis.values import Instance, short
 from nnlint.rule import Invalid, Rule, Valid
 
-#: init function -> the constant it writes (None: read from its ``val`` argument)
-_INITS: dict[str, float | None] = {"torch.nn.init.zeros_": 0.0, "torch.nn.init.ones_": 1.0, "torch.nn.init.constant_": None, "torch.nn.init.constant": None}
 _METHODS: dict[str, float | None] = {"zero_": 0.0, "fill_": None}
-_LAST_NAMES = frozenset((*(name.rsplit(".", 1)[-1] for name in _INITS), *_METHODS))
 _REINIT = frozenset(("apply", "reset_parameters"))
 
 
@@ -232,12 +228,9 @@ class ConstantWeightInit(Rule):
 
     def _constant_init(self, node: cst.Call) -> tuple[cst.BaseExpression, float, str] | None:
         """(the layer whose weight is set, the constant, how it is written) for a constant init of a ``weight``."""
-        last = last_name(node)
-        if last not in _LAST_NAMES:
-            return None
         qualname = self.context.qualify(node.func)
-        if qualname in _INITS:
-            target, value, init = syntax.argument(node, 0, "tensor"), _INITS[qualname], f"nn.init.{qualname.rsplit('.', 1)[-1]}"
+        if qualname in CONSTANT_INITS:
+            target, value, init = syntax.argument(node, 0, "tensor"), CONSTANT_INITS[qualname], f"nn.init.{qualname.rsplit('.', 1)[-1]}"
             if value is None:
                 value = literal_number(syntax.argument(node, 1, "val"))
         elif (method := syntax.method_name(node)) in _METHODS and isinstance(node.func, cst.Attribute):

@@ -11,13 +11,11 @@ from nnlint.analysis.pipelines import (
     scope_index,
     value_at,
 )
-from nnlint.analysis.torch_api import ENABLE_GRAD, LOSS_FUNCTIONS, NO_GRAD
+from nnlint.analysis.torch_api import ENABLE_GRAD, GRAPHLESS_TENSOR_MAKERS, LOSS_FUNCTIONS, NO_GRAD
 from nnlint.analysis.values import Instance
 from nnlint.diagnostic import Severity
 from nnlint.rule import Invalid, Rule, Valid
 
-_NEW_TENSORS = frozenset(("torch.tensor", "torch.as_tensor", "torch.Tensor", "torch.FloatTensor", "torch.from_numpy", "torch.scalar_tensor",
-                          "torch.autograd.Variable"))
 #: tensor methods whose result has a graph exactly when their receiver has one
 _KEEPS_GRAPH = frozenset(("mean", "sum", "float", "double", "half", "to", "cuda", "cpu", "view", "reshape", "squeeze", "unsqueeze", "clone",
                           "contiguous", "requires_grad_", "abs", "neg"))
@@ -166,7 +164,7 @@ class LossWithoutGraph(Rule):
         if method in ("detach", "detach_"):
             return "is detached (`.detach()`)"
         qualname = self.context.qualify(node.func)
-        if qualname in _NEW_TENSORS:
+        if qualname in GRAPHLESS_TENSOR_MAKERS:
             inner = syntax.argument(node, 0, "data")
             if qualname == "torch.autograd.Variable":
                 return self._cut(inner, where, depth - 1) if inner is not None else None

@@ -4,12 +4,11 @@ import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.values import Instance, Kind, Tensor, candidates
+from nnlint.analysis.torch_api import NLL_LOSS_CLASS, NLL_LOSS_FUNCTION
 from nnlint.diagnostic import Applicability, Severity
 from nnlint.rule import Invalid, PendingFix, Rule, Valid
 
-_NLL_CLASS = "torch.nn.NLLLoss"
-_NLL_FUNCTION = "torch.nn.functional.nll_loss"
-_REPLACEMENT = {_NLL_CLASS: "CrossEntropyLoss", _NLL_FUNCTION: "cross_entropy"}
+_REPLACEMENT = {NLL_LOSS_CLASS: "CrossEntropyLoss", NLL_LOSS_FUNCTION: "cross_entropy"}
 
 
 class NLLLossWithoutLogSoftmax(Rule):
@@ -193,25 +192,25 @@ class NLLLossWithoutLogSoftmax(Rule):
         value = self.context.value(argument) if argument is not None else None
         if not isinstance(value, Tensor) or value.kind is Kind.LOG_PROBS:
             return
-        self.report(node, fix=self._fix(node, loss, argument, value), loss="NLLLoss" if loss != _NLL_FUNCTION else "F.nll_loss",
+        self.report(node, fix=self._fix(node, loss, argument, value), loss="NLLLoss" if loss != NLL_LOSS_FUNCTION else "F.nll_loss",
                     kind=value.kind.value, origin=value.origin)
 
     def _nll(self, node: cst.Call) -> str | cst.Call | None:
-        """``_NLL_FUNCTION`` for ``F.nll_loss(...)``; the constructor call for a call of an NLLLoss object."""
-        if self.context.qualify(node.func) == _NLL_FUNCTION:
-            return _NLL_FUNCTION
+        """``NLL_LOSS_FUNCTION`` for ``F.nll_loss(...)``; the constructor call for a call of an NLLLoss object."""
+        if self.context.qualify(node.func) == NLL_LOSS_FUNCTION:
+            return NLL_LOSS_FUNCTION
         options = candidates(self.context.value(node.func))  # a registry entry: judged on every loss it may be
-        if not all(isinstance(option, Instance) and option.qualname == _NLL_CLASS and option.call is not None for option in options):
+        if not all(isinstance(option, Instance) and option.qualname == NLL_LOSS_CLASS and option.call is not None for option in options):
             return None
         callee = options[0]
         assert isinstance(callee, Instance) and callee.call is not None
-        return callee.call if len(options) == 1 and callee.module_key == self.context.info.key else _NLL_CLASS
+        return callee.call if len(options) == 1 and callee.module_key == self.context.info.key else NLL_LOSS_CLASS
 
     def _fix(self, node: cst.Call, loss: str | cst.Call, argument: cst.BaseExpression | None, value: Tensor) -> PendingFix | None:
         if value.kind is Kind.LOGITS:
-            if loss == _NLL_FUNCTION:
-                return self._rename(node, _REPLACEMENT[_NLL_FUNCTION])
-            return self._rename(loss, _REPLACEMENT[_NLL_CLASS]) if isinstance(loss, cst.Call) else None
+            if loss == NLL_LOSS_FUNCTION:
+                return self._rename(node, _REPLACEMENT[NLL_LOSS_FUNCTION])
+            return self._rename(loss, _REPLACEMENT[NLL_LOSS_CLASS]) if isinstance(loss, cst.Call) else None
         if value.kind is Kind.PROBS and isinstance(argument, cst.Call) and isinstance(argument.func, cst.Attribute) and argument.func.attr.value == "softmax":
             return PendingFix("use log_softmax", argument.func.attr, cst.Name("log_softmax"), applicability=Applicability.UNSAFE)
         return None

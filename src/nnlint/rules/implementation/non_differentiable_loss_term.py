@@ -4,12 +4,11 @@ import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.pipelines import Where, here, number, reaching_value, value_at
-from nnlint.analysis.torch_api import LOSS_FUNCTIONS
+from nnlint.analysis.torch_api import LOSS_FUNCTIONS, NON_DIFFERENTIABLE_FUNCTIONS
 from nnlint.analysis.values import Instance, Tensor
 from nnlint.rule import Invalid, Rule, Valid
 
 _METHODS = frozenset(("argmax", "argmin", "round", "floor", "ceil", "sign", "item", "tolist", "numpy", "long", "int", "bool"))
-_FUNCTIONS = {f"torch.{name}": name for name in ("argmax", "argmin", "round", "floor", "ceil", "sign", "tensor", "as_tensor", "from_numpy")}
 #: operations a gradient flows through unchanged in kind: follow the operand
 _THROUGH = frozenset(("float", "double", "half", "mean", "sum", "to", "cuda", "view", "reshape", "squeeze", "unsqueeze", "flatten", "abs"))
 
@@ -174,7 +173,7 @@ class NonDifferentiableLossTerm(Rule):
         operand = node.func.value if method else syntax.argument(node, 0, "input")  # type: ignore[attr-defined]
         if operand is None:
             return None
-        if (qualname in _FUNCTIONS or method in _METHODS) and self._mentions_output(operand, where):
+        if (qualname in NON_DIFFERENTIABLE_FUNCTIONS or method in _METHODS) and self._mentions_output(operand, where):
             return (f"{qualname or '.' + str(method)}(...)" if qualname else f".{method}()", node)
         if method in _THROUGH or self._is_loss(node, where):
             return self._cut(operand, where, depth - 1)

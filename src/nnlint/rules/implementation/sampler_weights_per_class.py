@@ -4,14 +4,9 @@ import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.pipelines import Where, here, number, reaching_value
+from nnlint.analysis.torch_api import ARRAY_CONVERTERS, PER_CLASS_COUNTERS, UNIQUE_FUNCTIONS, WEIGHTED_SAMPLERS
 from nnlint.rule import Invalid, Rule, Valid
 
-_SAMPLERS = frozenset(("torch.utils.data.WeightedRandomSampler", "torch.utils.data.sampler.WeightedRandomSampler"))
-_COUNTERS = {"numpy.bincount": "np.bincount", "torch.bincount": "torch.bincount",
-             "sklearn.utils.class_weight.compute_class_weight": "compute_class_weight"}
-_UNIQUE = frozenset(("numpy.unique", "torch.unique"))
-_CONVERTERS = frozenset(("torch.tensor", "torch.as_tensor", "torch.from_numpy", "torch.Tensor", "torch.DoubleTensor", "torch.FloatTensor",
-                         "numpy.array", "numpy.asarray"))
 _SAME_ELEMENTS = frozenset(("float", "double", "to", "numpy", "tolist", "astype", "cpu"))
 
 
@@ -111,7 +106,7 @@ class SamplerWeightsPerClass(Rule):
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
-        if self.context.qualify(node.func) not in _SAMPLERS:
+        if self.context.qualify(node.func) not in WEIGHTED_SAMPLERS:
             return
         weights = syntax.argument(node, 0, "weights")
         source = self._per_class(weights, here(self.context), 4) if weights is not None else None
@@ -140,9 +135,9 @@ class SamplerWeightsPerClass(Rule):
         if not isinstance(node, cst.Call):
             return None
         qualname = self.context.qualify(node.func)
-        if qualname in _COUNTERS:
-            return f"{_COUNTERS[qualname]}(...) gives one value per class"
-        if qualname in _CONVERTERS and node.args:
+        if qualname in PER_CLASS_COUNTERS:
+            return f"{PER_CLASS_COUNTERS[qualname]}(...) gives one value per class"
+        if qualname in ARRAY_CONVERTERS and node.args:
             return self._per_class(node.args[0].value, where, depth - 1)
         method = syntax.method_name(node) if qualname is None else None
         if method == "value_counts":
@@ -154,7 +149,7 @@ class SamplerWeightsPerClass(Rule):
     def _unique_counts(self, node: cst.Subscript) -> str | None:
         """``np.unique(y, return_counts=True)[1]``."""
         call = node.value
-        if not isinstance(call, cst.Call) or self.context.qualify(call.func) not in _UNIQUE:
+        if not isinstance(call, cst.Call) or self.context.qualify(call.func) not in UNIQUE_FUNCTIONS:
             return None
         counts = syntax.literal_bool(getattr(syntax.keyword(call, "return_counts"), "value", None))
         index = node.slice[0].slice

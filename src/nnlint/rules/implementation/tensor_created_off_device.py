@@ -4,20 +4,14 @@ import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.context import FileContext
-from nnlint.analysis.modules import (
-    enclosing_module_method,
-    gpu_moves,
-    last_name,
-)
-from nnlint.analysis.torch_api import TENSOR_FACTORIES
+from nnlint.analysis.modules import enclosing_module_method, gpu_moves
+from nnlint.analysis.torch_api import DATA_TENSOR_FACTORIES, TENSOR_FACTORIES
 from nnlint.rule import Invalid, Rule, Valid
 
 #: what a CPU tensor may meet without mixing devices: a move, a type match, a Python value, its shape
 _MOVES = frozenset(("to", "cuda", "type_as"))
 _SAFE_USES = _MOVES | frozenset(("item", "tolist", "numpy", "cpu", "shape", "size", "numel", "dim", "ndim"))
 _COPYING = frozenset(("new_tensor", "copy_", "to"))
-_FACTORY_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in TENSOR_FACTORIES)
-_DATA_FACTORIES = frozenset(("torch.tensor",))  # only literal lists are known to be more than a 0-dim scalar
 
 
 class TensorCreatedOffDevice(Rule):
@@ -148,14 +142,11 @@ class TensorCreatedOffDevice(Rule):
         self._harmless: dict[int, set[str]] = {}
 
     def visit_Call(self, node: cst.Call) -> None:
-        last = last_name(node)
-        if last not in _FACTORY_NAMES:
-            return
         qualname = self.context.qualify(node.func)
         if qualname not in TENSOR_FACTORIES or syntax.keyword(node, "device") is not None or any(arg.star == "**" for arg in node.args):
             return
         data = syntax.argument(node, 0, "data")
-        if qualname in _DATA_FACTORIES and not isinstance(data, (cst.List, cst.Tuple, cst.ListComp)):
+        if qualname in DATA_TENSOR_FACTORIES and not isinstance(data, (cst.List, cst.Tuple, cst.ListComp)):
             return
         if isinstance(data, (cst.Tuple, cst.List)) and not data.elements:
             return  # torch.zeros(()): a 0-dim scalar

@@ -8,7 +8,10 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from nnlint.analysis import syntax
-from nnlint.analysis.torch_api import SPLIT_HELD_OUT_WORDS, SPLIT_TRAIN_WORDS
+from nnlint.analysis.torch_api import (
+    CHUNK_FUNCTIONS, DATA_CARRYING_CALLS, SKLEARN_FITTED_TRANSFORMERS, SKLEARN_SPLITTERS, SPLIT_FUNCTIONS, SPLIT_HELD_OUT_WORDS,
+    SPLIT_TRAIN_WORDS, SUBSET_CLASSES,
+)
 from nnlint.analysis.values import Instance
 from nnlint.diagnostic import Severity
 from nnlint.rule import Invalid, Rule, Valid
@@ -16,39 +19,6 @@ from nnlint.rule import Invalid, Rule, Valid
 if TYPE_CHECKING:
     from nnlint.analysis.context import FileContext
 
-#: sklearn estimators whose ``fit`` learns statistics of the data (from any ``sklearn.*`` path)
-_TRANSFORMERS = frozenset((
-    "StandardScaler", "MinMaxScaler", "RobustScaler", "MaxAbsScaler", "QuantileTransformer", "PowerTransformer",
-    "PCA", "IncrementalPCA", "KernelPCA", "TruncatedSVD", "SimpleImputer", "KNNImputer", "IterativeImputer",
-    "TfidfVectorizer", "TfidfTransformer", "CountVectorizer", "KBinsDiscretizer",
-))
-#: sklearn cross-validation splitters: ``KFold(5).split(X)`` splits X
-_SPLITTERS = frozenset((
-    "KFold", "StratifiedKFold", "GroupKFold", "StratifiedGroupKFold", "ShuffleSplit", "StratifiedShuffleSplit",
-    "GroupShuffleSplit", "RepeatedKFold", "RepeatedStratifiedKFold", "TimeSeriesSplit", "LeaveOneOut", "LeavePOut",
-))
-_SPLIT_FUNCTIONS = {
-    "sklearn.model_selection.train_test_split": "train_test_split",
-    "sklearn.model_selection._split.train_test_split": "train_test_split",
-    "sklearn.cross_validation.train_test_split": "train_test_split",
-    "torch.utils.data.random_split": "random_split",
-    "torch.utils.data.dataset.random_split": "random_split",
-    "sklearn.model_selection.cross_val_score": "cross_val_score",
-    "sklearn.model_selection.cross_validate": "cross_validate",
-    "sklearn.model_selection.cross_val_predict": "cross_val_predict",
-}
-#: split only when their results are named train/test/val: ``X_train, X_test = np.split(X, [800])``
-_CHUNK_FUNCTIONS = frozenset(("numpy.split", "numpy.array_split", "torch.split", "torch.tensor_split"))
-_SUBSET = frozenset(("torch.utils.data.Subset", "torch.utils.data.dataset.Subset"))
-#: calls whose result carries the data passed to them
-_WRAPPERS = frozenset((
-    "torch.tensor", "torch.as_tensor", "torch.from_numpy", "torch.Tensor", "torch.FloatTensor", "torch.DoubleTensor",
-    "numpy.array", "numpy.asarray", "numpy.ascontiguousarray", "numpy.float32", "numpy.nan_to_num", "torch.nan_to_num",
-    "numpy.concatenate", "numpy.hstack", "numpy.vstack", "numpy.column_stack", "numpy.stack", "numpy.expand_dims",
-    "torch.cat", "torch.stack", "torch.hstack", "torch.vstack", "torch.unsqueeze", "pandas.DataFrame", "pandas.concat", "pandas.get_dummies",
-    "torch.utils.data.TensorDataset", "torch.utils.data.dataset.TensorDataset",
-    *_SPLIT_FUNCTIONS, *_CHUNK_FUNCTIONS, *_SUBSET,
-))
 _DATA_ATTRS = frozenset(("values", "T", "mT", "data", "iloc", "loc", "array"))
 _DATA_METHODS = frozenset((
     "astype", "to", "float", "double", "half", "long", "type", "reshape", "view", "to_numpy", "numpy", "copy", "clone",
@@ -365,7 +335,7 @@ class FitBeforeSplit(Rule):
             return None
         data = syntax.argument(call, 0, "X") or syntax.argument(call, 0, "raw_documents")
         receiver = _receiver(call)
-        if data is None or receiver is None or not _is_sklearn(self._type_of(step, receiver), _TRANSFORMERS):
+        if data is None or receiver is None or not _is_sklearn(self._type_of(step, receiver), SKLEARN_FITTED_TRANSFORMERS):
             return None
         return data
 
@@ -426,12 +396,12 @@ class FitBeforeSplit(Rule):
     def _split(self, step: _Step, fit: _Fit) -> tuple[cst.CSTNode, str] | None:
         for call in step.calls:
             qualname = self.context.qualify(call.func)
-            if qualname in _SPLIT_FUNCTIONS and self._any_derived(call, fit):
-                return call, f"split by {_SPLIT_FUNCTIONS[qualname]}"
+            if qualname in SPLIT_FUNCTIONS and self._any_derived(call, fit):
+                return call, f"split by {SPLIT_FUNCTIONS[qualname]}"
             receiver = _receiver(call)
             if _method(call) == "split" and receiver is not None and self._any_derived(call, fit):
                 splitter = self._type_of(step, receiver)
-                if splitter is not None and _is_sklearn(splitter, _SPLITTERS):
+                if splitter is not None and _is_sklearn(splitter, SKLEARN_SPLITTERS):
                     return call, f"split by {splitter.rsplit('.', 1)[-1]}.split"
         for target, value in _assignments(step.node):
             if value is None:
@@ -440,7 +410,7 @@ class FitBeforeSplit(Rule):
                 return value, f"sliced into `{target.value}`"
             if isinstance(target, (cst.Tuple, cst.List)) and _words_of(target) & (SPLIT_TRAIN_WORDS | SPLIT_HELD_OUT_WORDS) and isinstance(value, cst.Call):
                 first = syntax.argument(value, 0)
-                if self.context.qualify(value.func) in _CHUNK_FUNCTIONS and first is not None and self._derived(first, fit):
+                if self.context.qualify(value.func) in CHUNK_FUNCTIONS and first is not None and self._derived(first, fit):
                     return value, f"split by {_code(value.func)}"
         return None
 
@@ -457,7 +427,7 @@ class FitBeforeSplit(Rule):
                     or any(isinstance(n, cst.Slice) for n in _walk(inner)) or bool(_words_of(inner) & (SPLIT_TRAIN_WORDS | SPLIT_HELD_OUT_WORDS)))
         if isinstance(value, cst.Call):
             first = syntax.argument(value, 0, "dataset")
-            if self.context.qualify(value.func) in _SUBSET and first is not None and self._derived(first, fit):
+            if self.context.qualify(value.func) in SUBSET_CLASSES and first is not None and self._derived(first, fit):
                 return True
             receiver = _receiver(value)
             return _method(value) == "sample" and receiver is not None and self._derived(receiver, fit)
@@ -492,7 +462,7 @@ class FitBeforeSplit(Rule):
         if qualname is None:
             return False
         info = self.context.info
-        return qualname in _WRAPPERS or info.project.find_class(qualname, info) is not None
+        return qualname in DATA_CARRYING_CALLS or info.project.find_class(qualname, info) is not None
 
     def _any_derived(self, call: cst.Call, fit: _Fit) -> bool:
         return any(self._derived(arg.value, fit) for arg in call.args if not arg.star)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.analysis import syntax
-from nnlint.analysis.modules import enclosing_module_method, first_param, last_name
+from nnlint.analysis.modules import enclosing_module_method, first_param
 from nnlint.analysis.torch_api import TRAINING_FLAG_DROPOUTS
 from nnlint.diagnostic import Applicability
 from nnlint.rule import Invalid, PendingFix, Rule, Valid
@@ -153,9 +153,6 @@ class FunctionalDropoutAlwaysOn(Rule):
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
-        last = last_name(node)
-        if not last.startswith("dropout"):
-            return
         qualname = self.context.qualify(node.func)
         if qualname not in TRAINING_FLAG_DROPOUTS or syntax.has_star_args(node):
             return

@@ -3,15 +3,13 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.analysis import syntax
-from nnlint.analysis.losses import final_steps, kind_of, model_step
+from nnlint.analysis.losses import final_steps, kind_of, model_step, uses_loss
 from nnlint.analysis.values import Kind
+from nnlint.analysis.torch_api import ALL_ANY_REDUCTIONS, BCE_WITH_LOGITS, COMPARISON_FUNCTIONS
 from nnlint.rule import Invalid, Rule, Valid
 
 _ORDERING = (cst.GreaterThan, cst.GreaterThanEqual, cst.LessThan, cst.LessThanEqual)
-_COMPARE_FUNCTIONS = frozenset(f"torch.{name}" for name in ("gt", "ge", "lt", "le", "greater", "greater_equal", "less", "less_equal"))
 _COMPARE_METHODS = frozenset(("gt", "ge", "lt", "le"))
-_LOGIT_LOSSES = ("BCEWithLogitsLoss", "binary_cross_entropy_with_logits")
-_REDUCTIONS = frozenset(("all", "any", "torch.all", "torch.any"))
 
 
 class ThresholdOnWrongScale(Rule):
@@ -52,7 +50,7 @@ class ThresholdOnWrongScale(Rule):
     checklist = (21,)
     message = "{what} {compared}: {why}"
     help = "threshold probabilities at 0.5 and logits at 0"
-    requires_text = ("sigmoid", "Sigmoid", "softmax", "Softmax", *_LOGIT_LOSSES)
+    requires_text = ("sigmoid", "Sigmoid", "softmax", "Softmax", "WithLogits", "with_logits")
 
     valid = [
         Valid("""
@@ -86,6 +84,12 @@ class ThresholdOnWrongScale(Rule):
             score = head(x)
             mask = score > 0.5
         """, why="a bare layer, not a model's output: its scale is not known"),
+        Valid("""
+            import torch.nn as nn
+            model = nn.Sequential(nn.Linear(10, 1))
+            loss = nn.MSELoss()(model(x), y)  # MSE, not BCEWithLogitsLoss: a regression on 0/1 targets
+            preds = model(x) > 0.5
+        """, why="the logits loss is only named in a comment: no call in this file computes it"),
     ]
     invalid = [
         Invalid("""
@@ -135,7 +139,7 @@ class ThresholdOnWrongScale(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         qualname = self.context.qualify(node.func)
         method = syntax.method_name(node) if qualname is None else None
-        if qualname in _COMPARE_FUNCTIONS and len(node.args) == 2 and (number := _number(node.args[1].value)) is not None:
+        if qualname in COMPARISON_FUNCTIONS and len(node.args) == 2 and (number := _number(node.args[1].value)) is not None:
             self._check(node, node.args[0].value, number)
         elif method in _COMPARE_METHODS and len(node.args) == 1 and (number := _number(node.args[0].value)) is not None:
             assert isinstance(node.func, cst.Attribute)
@@ -152,7 +156,7 @@ class ThresholdOnWrongScale(Rule):
             if value is not None and (value.kind is Kind.SIGMOID or (value.kind is Kind.PROBS and self._of_model(tensor))):
                 self.report(node, what=f"{value.kind.value} ({value.origin})", compared="compared with 0",
                             why="they are never below 0, so this is the same for every sample; threshold at 0.5")
-        elif 0 < threshold < 1 and any(word in self.context.text for word in _LOGIT_LOSSES):
+        elif 0 < threshold < 1 and uses_loss(self.context, BCE_WITH_LOGITS):
             model = model_step(final_steps(self.context, tensor), skip_reshapes=True)
             value = kind_of(self.context, tensor)
             if model is None or value is None or value.kind is not Kind.LOGITS:
@@ -179,7 +183,7 @@ class ThresholdOnWrongScale(Rule):
             return True
         caller = ancestors[-3] if len(ancestors) > 2 else None
         return isinstance(parent, cst.Arg) and isinstance(caller, cst.Call) and (
-            syntax.dotted_name(caller.func) in _REDUCTIONS or self.context.qualify(caller.func) in _REDUCTIONS
+            syntax.dotted_name(caller.func) in ALL_ANY_REDUCTIONS or self.context.qualify(caller.func) in ALL_ANY_REDUCTIONS
         )
 
 

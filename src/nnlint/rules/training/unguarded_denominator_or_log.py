@@ -6,15 +6,11 @@ import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.pipelines import Where, here, reaching_value
+from nnlint.analysis.torch_api import (
+    COUNT_NONZERO_FUNCTIONS, LOGARITHMS, NORM_FUNCTIONS, SPREAD_FUNCTIONS, SPREAD_METHODS, SQUARE_ROOTS, SUM_FUNCTIONS,
+)
 from nnlint.rule import Invalid, Rule, Valid
 
-_SPREAD = {"std": "a standard deviation", "var": "a variance", "nanstd": "a standard deviation", "nanvar": "a variance"}
-_SPREAD_FUNCTIONS = {f"{lib}.{name}": text for lib in ("torch", "numpy") for name, text in _SPREAD.items()}
-_NORM_FUNCTIONS = frozenset(("torch.norm", "torch.linalg.norm", "torch.linalg.vector_norm", "numpy.linalg.norm"))
-_SUMS = frozenset(("torch.sum", "numpy.sum"))
-_COUNTS = frozenset(("torch.count_nonzero", "numpy.count_nonzero"))
-_LOGS = frozenset(("torch.log", "torch.log2", "torch.log10", "numpy.log", "numpy.log2", "numpy.log10", "math.log", "math.log2", "math.log10"))
-_SQRTS = frozenset(("torch.sqrt", "torch.rsqrt"))
 _CASTS = frozenset(("float", "double", "long", "int", "half", "to", "type", "sum"))
 _WHEN = {
     "a standard deviation": "the values are constant",
@@ -187,9 +183,9 @@ class UnguardedDenominatorOrLog(Rule):
         operand = syntax.argument(node, 0, "input") if qualname else (node.func.value if method else None)  # type: ignore[attr-defined]
         if operand is None:
             return
-        if qualname in _LOGS or method in ("log", "log2", "log10"):
+        if qualname in LOGARITHMS or method in ("log", "log2", "log10"):
             self._check(operand, node, "the log of", divides=False)
-        elif qualname in _SQRTS or method in ("sqrt", "rsqrt"):
+        elif qualname in SQUARE_ROOTS or method in ("sqrt", "rsqrt"):
             self._check(operand, node, "the square root of", divides=False, sqrt=True)
         elif qualname == "torch.div" or method in ("div", "true_divide"):
             divisor = syntax.argument(node, 1, "other") if qualname else syntax.argument(node, 0, "other")
@@ -214,17 +210,17 @@ class UnguardedDenominatorOrLog(Rule):
         qualname = self.context.qualify(node.func)
         method = syntax.method_name(node) if qualname is None else None
         operand = syntax.argument(node, 0, "input") if qualname else (node.func.value if method else None)  # type: ignore[attr-defined]
-        if qualname in _SPREAD_FUNCTIONS or method in _SPREAD:
+        if qualname in SPREAD_FUNCTIONS or method in SPREAD_METHODS:
             if _over_samples_and_more(node, 0 if method else 1):  # x.std(dims) or torch.std(x, dims)
                 return None
-            return _SPREAD_FUNCTIONS[qualname] if qualname else _SPREAD[method]  # type: ignore[index]
-        if qualname in _COUNTS or method == "count_nonzero":
+            return SPREAD_FUNCTIONS[qualname] if qualname else SPREAD_METHODS[method]  # type: ignore[index]
+        if qualname in COUNT_NONZERO_FUNCTIONS or method == "count_nonzero":
             return "a count of non-zeros"
         if operand is None:
             return None
-        if qualname in _NORM_FUNCTIONS or method == "norm":
+        if qualname in NORM_FUNCTIONS or method == "norm":
             return "the norm of a difference" if _is_difference(self._source(operand, where)) else None
-        if qualname in _SUMS or method == "sum":
+        if qualname in SUM_FUNCTIONS or method == "sum":
             summed = self._source(_uncast(operand), where)
             if isinstance(summed, cst.Comparison) and not _compares_object_state(summed):
                 return "a count of matches"
