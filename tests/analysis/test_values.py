@@ -336,3 +336,27 @@ def test_the_evaluation_path_chosen_by_a_flag() -> None:
     assert interpreter.value(cst.parse_expression("result"), env) == Constant("evaluated")
     model = interpreter.value(cst.parse_expression("model"), env)
     assert env.modes[model] == frozenset({Mode.EVAL})
+
+
+# --- generators ------------------------------------------------------------------------------------
+
+
+def test_a_generator_over_a_loader_yields_the_loaders_batches() -> None:
+    source = """
+        from torch.utils.data import DataLoader
+        def on_device(loader):
+            for x, y in loader:
+                yield x.cuda(), y.cuda()
+        def chained(loader):
+            yield from loader
+        def mixed(a, b):
+            for batch in a:
+                yield batch
+            for batch in b:
+                yield batch
+        train_loader = DataLoader(train_set, batch_size=8)
+        print(train_loader)  # <-
+    """
+    assert _qualname(value_at(source, "on_device(train_loader)")) == "torch.utils.data.DataLoader"
+    assert _qualname(value_at(source, "chained(train_loader)")) == "torch.utils.data.DataLoader"
+    assert value_at(source, "mixed(train_loader, DataLoader(other))") is UNKNOWN

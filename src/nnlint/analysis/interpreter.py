@@ -16,11 +16,10 @@ are bound at each call site with positional, keyword, default, ``*args`` and
 
 from __future__ import annotations
 
-from functools import cached_property
-
 import libcst as cst
 
 from nnlint.analysis import config, syntax
+from nnlint.analysis.callers import foreign_sites
 from nnlint.analysis.containers import (
     builtin_call,
     call_arguments,
@@ -49,6 +48,7 @@ from nnlint.analysis.torch_api import (
     PASSTHROUGH_LAYERS,
     SELF_RETURNING_METHODS,
 )
+from nnlint.analysis.wrappers import unwrap_iteration
 from nnlint.analysis.values import (
     UNKNOWN,
     Arguments,
@@ -94,6 +94,10 @@ class Interpreter(StatementWalker):
         """The state just before ``statement`` (which lies directly in ``scope``'s statements)."""
         self._walk_scope(scope)
         return self._snapshots.get(id(statement), Env())
+
+    def walk(self, scope: Scope) -> None:
+        """Walk ``scope`` (once): the functions it calls run, and what they loop over is remembered."""
+        self._walk_scope(scope)
 
     def value(self, expression: cst.BaseExpression, env: Env) -> Value:
         return self.evaluate(expression, env.copy())
@@ -151,17 +155,18 @@ class Interpreter(StatementWalker):
         if owner is not None and params:
             env.names[params[0]] = self._self_instance(owner)
             return env
-        sites = [site for site in self._call_sites(function.name.value) if site[0] is not function]
-        joined = joined_arguments([self._arguments_at(site) for site in sites])
+        exported = self.module.functions.get(function.name.value) is info
+        sites = [(where, site) for where, site in self._sites_of(function.name.value, exported) if site[0] is not function]
+        joined = joined_arguments([where._arguments_at(site) for where, site in sites])
         if joined is not None:
             bind_parameters(info, joined, env, self._default)
         if sites:
             env.modes = self._modes_at_sites(sites)
         return env
 
-    def _modes_at_sites(self, sites: list[Site]) -> dict[Instance, frozenset[Mode]]:
+    def _modes_at_sites(self, sites: list[tuple["Interpreter", Site]]) -> dict[Instance, frozenset[Mode]]:
         """The modes every call site agrees are known (their union: a callee sees any of them)."""
-        envs = [self.env_before(statement, scope) for scope, statement, _ in sites]
+        envs = [where.env_before(statement, scope) for where, (scope, statement, _) in sites]
         shared = set(envs[0].modes).intersection(*(env.modes for env in envs[1:]))
         return {instance: frozenset().union(*(env.modes[instance] for env in envs)) for instance in shared}
 
@@ -177,21 +182,33 @@ class Interpreter(StatementWalker):
             self._instances[key] = Instance(cls.qualname, None, self.module.key, cls)
         return self._instances[key]
 
-    @cached_property
+    @property
     def calls(self) -> CallIndex:
-        return CallIndex.of(self.module.module)
+        return self.module.calls
 
-    def _call_sites(self, name: str) -> list[Site]:
-        return self.calls.by_name.get(name, [])
+    def _sites_of(self, name: str, exported: bool) -> list[tuple["Interpreter", Site]]:
+        """Calls of ``name`` in this file and, for a top-level name (``exported``), in the project files
+        that import it (``Trainer(model, loader, opt)`` in train.py for ``Trainer`` of trainer.py)."""
+        found = [(self, site) for site in self.calls.by_name.get(name, [])]
+        if exported:
+            found.extend((interpreter_for(module), site) for module, site in foreign_sites(self.module, name))
+        return found
 
     def _arguments_at(self, site: Site) -> Arguments:
         scope, statement, call = site
         env = self.env_before(statement, scope).copy()
         return call_arguments(call, lambda expression: self.evaluate(expression, env))
 
-    def _mode_at(self, site: Site, instance: Instance) -> frozenset[Mode] | None:
-        scope, statement, _ = site
-        return self.env_before(statement, scope).modes.get(instance)
+    def iterated(self, loop: cst.For, env: Env) -> Value:
+        """What ``loop`` iterates; an object built in another file is remembered with the loop (``callers.loops_over``)."""
+        source = self.iterated_expression(loop.iter, env)
+        if isinstance(source, Instance) and source.call is not None and source.module_key != self.module.key:
+            self.module.project.remember_iteration(source, self.module, loop)
+        return source
+
+    def iterated_expression(self, expression: cst.BaseExpression, env: Env) -> Value:
+        """The value whose elements a loop over ``expression`` receives: through ``enumerate``/``tqdm``/... wrappers."""
+        return self.evaluate(unwrap_iteration(self.module, expression), env)
 
     def evaluate(self, node: cst.BaseExpression, env: Env) -> Value:
         """The value of ``node``; calls may change ``env.modes`` (``model.eval()``)."""
@@ -255,8 +272,10 @@ class Interpreter(StatementWalker):
         return self._fields[id(instance)]
 
     def _construction_arguments(self, cls: ClassInfo) -> Arguments | None:
-        sites = self._call_sites(cls.name) if cls.module is self.module else []
-        return joined_arguments([self._arguments_at(site) for site in sites])
+        if cls.module is not self.module:
+            return interpreter_for(cls.module)._construction_arguments(cls)
+        sites = self._sites_of(cls.name, self.module.classes.get(cls.name) is cls)
+        return joined_arguments([where._arguments_at(site) for where, site in sites])
 
     def _call(self, node: cst.Call, env: Env) -> Value:
         qualname = self.module.qualify(node.func)
@@ -407,8 +426,9 @@ class Interpreter(StatementWalker):
         finally:
             self._depth -= 1
             self._owners.pop()
-        value: Value = frame.returns[0] if frame.returns else UNKNOWN
-        for other in frame.returns[1:]:
+        results = frame.yields or frame.returns  # a generator is what it loops over (its batches come from there)
+        value: Value = results[0] if results else UNKNOWN
+        for other in results[1:]:
             value = join(value, other)
         result = (value, {i: end.modes[i] for i in instances if i in end.modes}, end.fields_of(instances))
         if key is not None:

@@ -14,15 +14,21 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from nnlint.analysis.imports import ImportMap
+from nnlint.analysis.sites import CallIndex
 from nnlint.parsing import parse_checked
 from nnlint.analysis.syntax import body_statements, small_statements, walk_statements
 from nnlint.resolution import module_name_for, resolve
 
+if TYPE_CHECKING:
+    from nnlint.analysis.values import Instance
+
 MAX_CACHED_MODULES = 48
+MAX_REMEMBERED_LOOPS = 32  # per file whose objects other files loop over
 
 
 @dataclass(eq=False)
@@ -114,6 +120,11 @@ class ModuleInfo:
         return ImportMap.of(self.module, self.package)
 
     @cached_property
+    def calls(self) -> CallIndex:
+        """Where each call of the module is (who calls ``train()``, and from which statement)."""
+        return CallIndex.of(self.module)
+
+    @cached_property
     def classes(self) -> dict[str, ClassInfo]:
         return {s.name.value: ClassInfo(s, self) for s in self.module.body if isinstance(s, cst.ClassDef)}
 
@@ -152,6 +163,14 @@ class ModuleInfo:
         return None
 
 
+@dataclass(frozen=True)
+class ImportWords:
+    """The words of a file's import statements, read from its text without parsing it (``callers.py``)."""
+
+    from_lines: frozenset[bytes]  # ``from data import make_loaders``: data, make_loaders
+    import_lines: frozenset[bytes]  # ``import data``: data
+
+
 @dataclass
 class Project:
     """Loads project modules by dotted name, relative to the directories of checked files."""
@@ -159,6 +178,22 @@ class Project:
     cache: OrderedDict[Path, ModuleInfo | None] = field(default_factory=OrderedDict)  # least recently used first
     # module name -> the file it resolved to (None: none), per importing file (the result cache's dependencies)
     lookups: dict[Path, dict[str, Path | None]] = field(default_factory=dict)
+    # reverse flow (``callers.py``): (file, name) -> (key, path) of the project files importing it; a directory -> its
+    # .py files; a file -> the words of its import statements. Names and paths only: modules stay in ``cache``.
+    importers: dict[tuple[Path, str | None], list[tuple[str, Path]]] = field(default_factory=dict)
+    listed: dict[Path, list[Path]] = field(default_factory=dict)
+    import_words: dict[Path, "ImportWords"] = field(default_factory=dict)
+    # loops over objects built in another file, by that file's key: (object, the loop's module, the loop)
+    iterations: OrderedDict[str, list[tuple["Instance", ModuleInfo, cst.For]]] = field(default_factory=OrderedDict)
+
+    def remember_iteration(self, source: "Instance", module: ModuleInfo, loop: cst.For) -> None:
+        """A loop of ``module`` iterates ``source``, which another file built (read back by ``callers.loops_over``)."""
+        found = self.iterations.setdefault(source.module_key, [])
+        self.iterations.move_to_end(source.module_key)
+        if len(found) < MAX_REMEMBERED_LOOPS and not any(known is source and where is loop for known, _, where in found):
+            found.append((source, module, loop))
+        while len(self.iterations) > MAX_CACHED_MODULES:
+            self.iterations.popitem(last=False)
 
     def module_for(self, path: Path | None, module: cst.Module) -> ModuleInfo:
         key, package = module_name_for(path) if path is not None else ("<stdin>", None)
@@ -201,9 +236,10 @@ class Project:
         target = resolve(module_name, near.path)
         if near.path is not None:
             self.lookups.setdefault(near.path.resolve(), {})[module_name] = target
-        return self._load(target) if target is not None else None
+        return self.load(target) if target is not None else None
 
-    def _load(self, path: Path) -> ModuleInfo | None:
+    def load(self, path: Path) -> ModuleInfo | None:
+        """The project file at ``path``, parsed once while it stays in the bounded cache; None when unreadable."""
         resolved = path.resolve()
         if resolved in self.cache:
             self.cache.move_to_end(resolved)

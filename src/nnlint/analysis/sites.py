@@ -21,6 +21,7 @@ Site = tuple[Scope, cst.BaseStatement, cst.Call]
 @dataclass
 class CallIndex:
     by_name: dict[str, list[Site]] = field(default_factory=lambda: defaultdict(list))  # calls of a plain name
+    by_attribute: dict[str, list[Site]] = field(default_factory=lambda: defaultdict(list))  # calls of ``x.name``, by name
     by_call: dict[int, Site] = field(default_factory=dict)  # id(call) -> where it is
 
     @classmethod
@@ -34,6 +35,8 @@ class CallIndex:
                         index.by_call[id(call)] = site
                         if isinstance(call.func, cst.Name):
                             index.by_name[call.func.value].append(site)
+                        elif isinstance(call.func, cst.Attribute):
+                            index.by_attribute[call.func.attr.value].append(site)
         return index
 
 

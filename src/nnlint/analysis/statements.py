@@ -27,6 +27,8 @@ _AUGMENTED = {cst.AddAssign: cst.Add, cst.SubtractAssign: cst.Subtract, cst.Mult
 class Frame:
     returns: list[Value] = field(default_factory=list)
     record: dict[int, Env] | None = None  # statement id -> env before it (reporting walks only)
+    iterating: list[Value] = field(default_factory=list)  # what the enclosing loops iterate, innermost last
+    yields: list[Value] = field(default_factory=list)  # for each ``yield``: what the loop around it iterates
 
 
 class StatementWalker:
@@ -39,6 +41,12 @@ class StatementWalker:
         raise NotImplementedError
 
     def function(self, node: cst.FunctionDef) -> FunctionInfo:
+        raise NotImplementedError
+
+    def iterated(self, loop: cst.For, env: Env) -> Value:
+        raise NotImplementedError
+
+    def iterated_expression(self, expression: cst.BaseExpression, env: Env) -> Value:
         raise NotImplementedError
 
     def _walk_block(self, statements: list[cst.BaseStatement], env: Env, frame: Frame, is_module: bool = False) -> Env:
@@ -103,11 +111,15 @@ class StatementWalker:
         try:
             for _ in range(passes):
                 if isinstance(statement, cst.For):
-                    self.evaluate(statement.iter, entry)
+                    frame.iterating.append(self.iterated(statement, entry))
                     self._bind(statement.target, UNKNOWN, entry)
                 else:
+                    frame.iterating.append(UNKNOWN)
                     self.evaluate(statement.test, entry)
-                end = self._walk_block(syntax.body_statements(statement), entry.copy(), frame)
+                try:
+                    end = self._walk_block(syntax.body_statements(statement), entry.copy(), frame)
+                finally:
+                    frame.iterating.pop()
                 joined = env.join(end)
                 if joined == entry:
                     break
@@ -130,6 +142,8 @@ class StatementWalker:
             combined = cst.BinaryOperation(small.target, operator(), small.value) if operator is not None else small.value  # type: ignore[arg-type]
             value = self.evaluate(combined, env)
             self._bind(small.target, value if operator is not None else UNKNOWN, env)
+        elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Yield):
+            self._yield(small.value, env, frame)
         elif isinstance(small, cst.Expr):
             self.evaluate(small.value, env)
         elif isinstance(small, cst.Return):
@@ -137,6 +151,15 @@ class StatementWalker:
         elif isinstance(small, cst.Del):
             for name in syntax.names_in(small.target):
                 env.names[name] = UNKNOWN
+
+    def _yield(self, node: cst.Yield, env: Env, frame: Frame) -> None:
+        """A generator's batches come from what it loops over (``for batch in loader: yield batch``, ``yield from loader``)."""
+        if isinstance(node.value, cst.From):
+            frame.yields.append(self.iterated_expression(node.value.item, env))
+            return
+        if node.value is not None:
+            self.evaluate(node.value, env)
+        frame.yields.append(frame.iterating[-1] if frame.iterating else UNKNOWN)
 
     def _bind(self, target: cst.BaseExpression, value: Value, env: Env) -> None:
         if isinstance(target, cst.Name):

@@ -15,7 +15,7 @@ often defined above the ``main()`` that wraps the model.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import libcst as cst
 
@@ -30,7 +30,13 @@ if TYPE_CHECKING:
 _MAX_WRAPPERS = 8
 
 
-def unwrap_iteration(context: "FileContext", expression: cst.BaseExpression) -> cst.BaseExpression:
+class Qualifier(Protocol):
+    """What resolves names to qualified names: a file's ``FileContext`` or the interpreter's ``ModuleInfo``."""
+
+    def qualify(self, node: cst.BaseExpression) -> str | None: ...
+
+
+def unwrap_iteration(context: Qualifier, expression: cst.BaseExpression) -> cst.BaseExpression:
     """``loader`` for ``loader``, ``enumerate(loader)``, ``tqdm(enumerate(loader), total=n)``, ``track(loader)``."""
     for _ in range(_MAX_WRAPPERS):
         if not (isinstance(expression, cst.Call) and expression.args and not expression.args[0].star and expression.args[0].keyword is None):
@@ -43,7 +49,7 @@ def unwrap_iteration(context: "FileContext", expression: cst.BaseExpression) -> 
 
 def iterated(context: "FileContext", expression: cst.BaseExpression, env: Env) -> Value:
     """The value whose elements a loop over ``expression`` (evaluated in ``env``) receives."""
-    return context.interpreter.value(unwrap_iteration(context, expression), env)
+    return context.interpreter.iterated_expression(expression, env.copy())
 
 
 def wrapped_by(context: "FileContext", call: cst.Call, wrappers: frozenset[str]) -> tuple[Instance, ...]:
