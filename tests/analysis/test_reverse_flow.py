@@ -146,3 +146,55 @@ def test_loops_in_other_files_over_a_loader_built_here(tmp_path: Path) -> None:
                   for call, statement in zip(calls, [function.body.body[0], function.body.body[1]]))
     assert [(module.key, type(loop).__name__) for module, loop in loops_over(info, train)] == [("trainer", "For")]
     assert [module.key for module, _ in loops_over(info, val)] == ["train"]
+
+
+_DATA = """
+    from torch.utils.data import DataLoader
+    def make_loaders(train_set, val_set):
+        train_loader = DataLoader(train_set, batch_size=64{shuffle})
+        val_loader = DataLoader(val_set, batch_size=64)
+        return train_loader, val_loader
+"""
+_ENGINE = """
+    class Trainer:
+        def __init__(self, model, loader):
+            self.model = model
+            self.loader = loader
+        def fit(self, loss_fn):
+            for x, y in self.loader:
+                loss_fn(self.model(x), y).{call}()
+"""
+_TRAIN = """
+    from data import make_loaders
+    from engine import Trainer
+    def main():
+        train_loader, val_loader = make_loaders(a, b)
+        Trainer(model, train_loader).fit(loss_fn)
+        for x, y in val_loader:
+            print(model(x))
+    if __name__ == "__main__":
+        main()
+"""
+
+
+def _unshuffled(tmp_path: Path, shuffle: str = "", call: str = "backward") -> list[tuple[str, int]]:
+    import textwrap
+
+    from nnlint.api import check_paths
+    (tmp_path / "pyproject.toml").write_text("")
+    for name, source in (("data.py", _DATA.format(shuffle=shuffle)), ("engine.py", _ENGINE.format(call=call)), ("train.py", _TRAIN)):
+        (tmp_path / name).write_text(textwrap.dedent(source))
+    found = check_paths([str(tmp_path)])
+    return sorted((Path(d.path).name, d.range.start.line + 1) for d in found if d.code == "NN101")
+
+
+def test_nn101_lands_on_the_loader_whose_training_loop_is_in_another_file(tmp_path: Path) -> None:
+    assert _unshuffled(tmp_path) == [("data.py", 4)]
+
+
+def test_nn101_is_silent_when_the_loader_shuffles(tmp_path: Path) -> None:
+    assert _unshuffled(tmp_path, shuffle=", shuffle=True") == []
+
+
+def test_nn101_is_silent_when_the_loop_in_the_other_file_does_not_train(tmp_path: Path) -> None:
+    assert _unshuffled(tmp_path, call="detach") == []

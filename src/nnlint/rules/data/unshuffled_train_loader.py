@@ -3,7 +3,8 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.analysis import syntax
-from nnlint.analysis.training import carries_recurrent_state, trains
+from nnlint.analysis.consumers import loops_over
+from nnlint.analysis.training import carried_state, carries_recurrent_state, trains
 from nnlint.analysis.torch_api import DISTRIBUTED_SAMPLERS, ITERABLE_DATASET_BASES, LOADER_POSITIONS, LOADERS
 from nnlint.analysis.values import UNKNOWN, Arguments, Constant, Instance, Value
 from nnlint.analysis.wrappers import unwrap_iteration
@@ -19,7 +20,10 @@ class UnshuffledTrainLoader(Rule):
     ## What it does
     Reports a `DataLoader` whose batches reach `backward()` (directly or through
     the project's helper functions) while it has no `shuffle=True`, no `sampler`
-    and no `batch_sampler` — an explicit `shuffle=False` included. Also reports a
+    and no `batch_sampler` — an explicit `shuffle=False` included. The training
+    loop may be in another file of the project (a loader returned by a helper in
+    data.py and looped over by a `Trainer` in trainer.py): the finding lands on
+    the `DataLoader(...)` call, where the fix goes. Also reports a
     `DistributedSampler` feeding such a loop when `set_epoch()` is never called.
 
     ## Why is this bad?
@@ -221,8 +225,22 @@ class UnshuffledTrainLoader(Rule):
             return
         if not trains(node.body, self.context.info) or carries_recurrent_state(node, self.context.info, self.context.env()):
             return  # truncated backpropagation through time needs the stored order
+        self._judge(loader, node)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        """A loader built here whose training loop is in another file (returned by a helper, kept by a Trainer)."""
+        loader = self.context.value(node) if self.context.qualify(node.func) in LOADERS else None
+        if not isinstance(loader, Instance) or loader.call is not node or loader.arguments is None:
+            return
+        loops = [loop for module, loop in loops_over(self.context.info, loader) if trains(loop.body, module)]
+        if loops and not any(carried_state(loop) for loop in loops):  # unknown there: any state handed on stays silent
+            self._judge(loader, None)
+
+    def _judge(self, loader: Instance, node: cst.For | None) -> None:
+        """Report ``loader``, which feeds training (in the loop ``node`` of this file, or in another file's loop)."""
         here = loader.module_key == self.context.info.key
         arguments = loader.arguments
+        assert arguments is not None
         sampler = arguments.get(_SAMPLER, "sampler")
         if sampler is UNKNOWN or isinstance(sampler, Instance):
             self._check_sampler(sampler)
@@ -233,9 +251,11 @@ class UnshuffledTrainLoader(Rule):
         if shuffle is not None and shuffle != Constant(False):
             return
         problem = "this DataLoader feeds training but does not shuffle: every epoch sees the data in stored order"
-        fixable = here and not syntax.has_star_args(loader.call)
-        because = (Because(node.iter, "its batches reach backward() in this loop"),) if here else ()
-        self.report(loader.call if here else node.iter, fix=self._fix(loader.call) if fixable else None, because=because, problem=problem)
+        fixable = here and loader.call is not None and not syntax.has_star_args(loader.call)
+        because = (Because(node.iter, "its batches reach backward() in this loop"),) if here and node is not None else ()
+        where = loader.call if here or node is None else node.iter
+        if where is not None and not any(report.node is where for report in self.reports):  # a loop here and one elsewhere
+            self.report(where, fix=self._fix(loader.call) if fixable and loader.call is not None else None, because=because, problem=problem)
 
     def _loader(self, expression: cst.BaseExpression) -> Instance | None:
         value = self.context.value(unwrap_iteration(self.context, expression))
