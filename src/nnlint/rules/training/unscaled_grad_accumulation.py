@@ -3,7 +3,8 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.analysis import syntax
-from nnlint.analysis.optim import EachLoop, Event, Op, is_optimizer, loop_events, loop_scope
+from nnlint.analysis.accumulation import modulus
+from nnlint.analysis.optim import EachLoop, Op, is_optimizer, loop_events, loop_scope
 from nnlint.analysis.torch_api import LOSS_FUNCTIONS
 from nnlint.analysis.values import Instance
 from nnlint.rule import Invalid, Rule, Valid
@@ -158,7 +159,7 @@ class UnscaledGradAccumulation(EachLoop, Rule):
         scope = loop_scope(self.context.ancestors, info.module)
         events = loop_events(loop, info, scope)
         step = next((e for e in events if e.op is Op.STEP and e.depth == 0 and is_optimizer(e.target) and not e.has_args), None)
-        k = _modulus(step) if step is not None else None
+        k = modulus(step) if step is not None else None
         backwards = [e for e in events if e.op is Op.BACKWARD]
         if k is None or len(backwards) != 1 or any(e.op is Op.GRAD for e in events):
             return
@@ -205,23 +206,3 @@ class UnscaledGradAccumulation(EachLoop, Rule):
         interpreter = self.context.interpreter
         callee = interpreter.value(expression.func, interpreter.env_before(statement, scope))
         return isinstance(callee, Instance) and callee.qualname.startswith("torch.nn.") and callee.qualname.endswith("Loss")
-
-
-def _modulus(step: Event) -> cst.BaseExpression | None:
-    """``k`` when ``step`` runs under ``if ... % k == 0`` (k not the literal 1)."""
-    for arm in step.path:
-        if arm.index != 0 or arm.test is None:
-            continue
-        for node in _walk(arm.test):
-            if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo):
-                k = node.right
-                if not (isinstance(k, cst.Integer) and int(k.value) <= 1):
-                    return k
-    return None
-
-
-def _walk(node: cst.CSTNode) -> list[cst.CSTNode]:
-    found = [node]
-    for child in syntax.children(node):
-        found.extend(_walk(child))
-    return found
