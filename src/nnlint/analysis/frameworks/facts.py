@@ -15,3 +15,14 @@ ACCELERATE_PREPARE_METHODS = frozenset(("prepare", "prepare_model", "prepare_opt
 ACCELERATE_CLIP_METHODS = frozenset(("clip_grad_norm_", "clip_grad_value_"))
 #: Accelerator context managers inside which the prepared optimizer steps (and zeroes) only every k-th micro-batch
 ACCELERATE_ACCUMULATE_METHODS = frozenset(("accumulate",))
+
+# --- Hugging Face transformers -------------------------------------------------------------------
+
+#: transformers' learning-rate schedule factories: each returns a torch ``LambdaLR`` on the optimizer it is given
+TRANSFORMERS_SCHEDULE_FACTORIES = frozenset(
+    f"transformers.{module}{name}" for module in ("", "optimization.")
+    for name in ("get_linear_schedule_with_warmup", "get_cosine_schedule_with_warmup", "get_cosine_with_hard_restarts_schedule_with_warmup",
+                 "get_polynomial_decay_schedule_with_warmup", "get_constant_schedule_with_warmup", "get_constant_schedule",
+                 "get_inverse_sqrt_schedule", "get_wsd_schedule", "get_scheduler")
+)
+SCHEDULE_FACTORY_RESULT = "torch.optim.lr_scheduler.LambdaLR"
