@@ -31,7 +31,7 @@ from nnlint.analysis.containers import (
     subscript,
 )
 from nnlint.analysis.env import Env
-from nnlint.analysis.frameworks import accelerate
+from nnlint.analysis.frameworks import accelerate, hf
 from nnlint.analysis.objects import base_method, bind_parameters, find_method, is_record_class, joined_arguments, record_fields
 from nnlint.analysis.project import ClassInfo, FunctionInfo, ModuleInfo
 from nnlint.analysis.sites import CallIndex, Site
@@ -330,6 +330,8 @@ class Interpreter(StatementWalker):
         function = self.module.project.find_function(qualname, self.module)
         if function is not None:
             return self._enter(function, node, env)
+        if (built := hf.built_class(qualname)) is not None:
+            return self._instance(built, node, None, env)
         cls = self.module.project.find_class(qualname, self.module)
         last = qualname.rsplit(".", 1)[-1]
         if cls is None and not (last[:1].isupper() or is_classifier_factory(qualname)):
