@@ -38,8 +38,6 @@ from nnlint.analysis.torch_api import (
 )
 from nnlint.analysis.values import UNKNOWN, Instance, Kind, Tensor, Value, is_classifier_factory, short
 from nnlint.analysis.wrappers import iterated
-from nnlint.diagnostic import Applicability
-from nnlint.rule import Cut, PendingFix
 
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Module)
 _NESTED = (cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
@@ -386,38 +384,6 @@ def in_loader_loop(context: FileContext) -> bool:
         return False
     batch_size = syntax.keyword(value.call, "batch_size")
     return not (batch_size is not None and isinstance(batch_size.value, cst.Name) and batch_size.value.value == "None")  # no batching
-
-
-# --- fixes -----------------------------------------------------------------------------------------
-
-
-def remove_activation_fix(context: FileContext, loss_input: cst.BaseExpression | None, step: Step, title: str) -> PendingFix | None:
-    """Drop the final activation where that is one local edit: applied in the loss call itself, or the
-    last layer of an ``nn.Sequential(...)`` built in this file (unsafe: other code may use the model's output)."""
-    if step.module_key != context.info.key:
-        return None
-    if step.node is loss_input and step.container is None and (inner := _applied_to(step)) is not None:
-        cuts = (Cut((step.node, "start"), (inner, "start")), Cut((inner, "end"), (step.node, "end")))  # inner's parentheses go too
-        return PendingFix(title, step.node, cuts=cuts, applicability=Applicability.UNSAFE)
-    container = step.container
-    if container is None or len(container.args) < 2 or container.args[-1].value is not step.node or syntax.has_star_args(container):
-        return None
-    args = list(container.args)
-    activation = context.module.code_for_node(step.node)
-    dropped = 1  # every trailing copy of the activation goes: Sigmoid(), Sigmoid() would still be reported
-    while dropped < len(args) - 1 and context.module.code_for_node(args[-1 - dropped].value) == activation:
-        dropped += 1
-    last, comma = args[-1], args[-1].comma  # the cut: from the last kept layer to the end of the last argument, its comma kept
-    ends_at: cst.CSTNode = comma if isinstance(comma, cst.Comma) else last
-    cut = Cut((args[-1 - dropped], "end"), (ends_at, "end"), "," if ends_at is comma else "")
-    return PendingFix(title, container, cuts=(cut,), applicability=Applicability.UNSAFE)
-
-
-def _applied_to(step: Step) -> cst.BaseExpression | None:
-    """``z`` in ``torch.sigmoid(z)`` / ``F.softmax(z, dim=1)`` / ``z.softmax(1)``."""
-    if step.op.startswith("."):
-        return step.node.func.value if isinstance(step.node.func, cst.Attribute) else None
-    return syntax.argument(step.node, 0, "input")
 
 
 # --- the head ----------------------------------------------------------------------------------------

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nnlint.analysis.losses import final_steps, first_real_step, kind_of, loss_call, remove_activation_fix
+from nnlint.analysis.losses import final_steps, first_real_step, kind_of, loss_call
 from nnlint.analysis.torch_api import BCE_WITH_LOGITS
 from nnlint.analysis.values import Kind
 from nnlint.diagnostic import Severity
 from nnlint.rule import Invalid, Rule, Valid
+from nnlint.rules.activation_fix import remove_activation_fix
 
 
 class SigmoidBeforeBCEWithLogits(Rule):

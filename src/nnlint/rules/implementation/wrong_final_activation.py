@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nnlint.analysis.losses import final_steps, first_real_step, loss_call, remove_activation_fix
+from nnlint.analysis.losses import final_steps, first_real_step, loss_call
 from nnlint.analysis.torch_api import CROSS_ENTROPY
 from nnlint.analysis.values import Kind, Tensor, short
 from nnlint.rule import Invalid, Rule, Valid
+from nnlint.rules.activation_fix import remove_activation_fix
 
 #: activations whose output cannot serve as logits: clipped at 0 or bounded
 _BAD_BEFORE_CROSS_ENTROPY = frozenset(("relu", "relu6", "sigmoid", "tanh", "hardtanh", "hardsigmoid", "softsign"))
