@@ -13,7 +13,12 @@ from dataclasses import dataclass
 import libcst as cst
 
 from nnlint.analysis import syntax
-from nnlint.analysis.optim import Event, Op, optimizer_steps
+from nnlint.analysis.interpreter import interpreter_for
+from nnlint.analysis.optim import Event, Op, optimizer_steps, value_where_built
+from nnlint.analysis.project import ModuleInfo
+from nnlint.analysis.values import Constant, Instance
+
+_MAX_NAMES = 3
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,56 @@ def accumulation(events: list[Event]) -> Accumulation | None:
         if k is not None:
             return Accumulation(step, k)
     return None
+
+
+def counted_in_steps(scheduler: Instance, found: Accumulation, module: ModuleInfo, loop_scope: cst.Module | cst.FunctionDef) -> cst.BaseExpression | None:
+    """The division by k in the arguments ``scheduler`` was built with (following names assigned once in the
+    function that builds it: ``updates = len(loader) // accum * epochs``), which says its length counts
+    optimizer updates, not micro-batches; None when the file does not say so."""
+    interpreter = interpreter_for(module)
+    site = interpreter.calls.by_call.get(id(scheduler.call)) if scheduler.call is not None and scheduler.module_key == module.key else None
+    if site is None:
+        return None
+    scope, _, call = site
+    k_value = interpreter.value(found.k, interpreter.env_before(found.step.statement, loop_scope)) if found.step.direct else None
+    code = module.module.code_for_node
+
+    def is_k(divisor: cst.BaseExpression) -> bool:
+        if code(divisor) == code(found.k):
+            return True
+        value = value_where_built(divisor, scheduler, module)
+        return isinstance(value, Constant) and isinstance(k_value, Constant) and value == k_value and not isinstance(value.value, bool)
+
+    assigned = _single_assignments(scope)
+    pending: list[tuple[cst.BaseExpression, int]] = [(arg.value, 0) for arg in call.args]
+    while pending:
+        expression, depth = pending.pop()
+        for node in _walk(expression):
+            if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Divide, cst.FloorDivide)) and is_k(node.right):
+                return node
+            if isinstance(node, cst.Name) and depth < _MAX_NAMES and node.value in assigned:
+                pending.append((assigned[node.value], depth + 1))
+    return None
+
+
+def _body(scope: cst.Module | cst.FunctionDef) -> list[cst.BaseStatement]:
+    return list(scope.body) if isinstance(scope, cst.Module) else syntax.body_statements(scope.body)
+
+
+def _single_assignments(scope: cst.Module | cst.FunctionDef) -> dict[str, cst.BaseExpression]:
+    """Names assigned exactly once in ``scope`` (not counting nested functions), with the value."""
+    values: dict[str, cst.BaseExpression] = {}
+    counts: dict[str, int] = {}
+    for statement in syntax.walk_statements(_body(scope)):
+        for small in syntax.small_statements(statement):
+            targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else (
+                [small.target] if isinstance(small, (cst.AugAssign, cst.AnnAssign)) else [])
+            for target in targets:
+                if isinstance(target, cst.Name):
+                    counts[target.value] = counts.get(target.value, 0) + 1
+                    if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                        values[target.value] = small.value
+    return {name: value for name, value in values.items() if counts[name] == 1}
 
 
 def _walk(node: cst.CSTNode) -> list[cst.CSTNode]:
