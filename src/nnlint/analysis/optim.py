@@ -28,14 +28,13 @@ from nnlint.analysis import syntax
 from nnlint.analysis.env import Env
 from nnlint.analysis.frameworks import accelerate
 from nnlint.analysis.interpreter import interpreter_for
+from nnlint.analysis.loops import Loop, Scope, block_indent, enclosing_statements
 from nnlint.analysis.project import FunctionInfo, ModuleInfo
 from nnlint.analysis.sites import own_parts
 from nnlint.analysis.training import trains
 from nnlint.analysis.torch_api import BACKWARD_FUNCTIONS, BACKWARD_METHODS, CLIP_FUNCTIONS, GRAD_MODE, NOT_OPTIMIZER_PREFIXES, SCALERS
 from nnlint.analysis.values import UNKNOWN, FunctionRef, Instance, Value, short
 
-Loop = cst.For | cst.While
-Scope = cst.Module | cst.FunctionDef
 
 _HARMLESS = frozenset(("print", "len", "str", "repr", "format", "isinstance", "type", "id", "hasattr", "getattr", "vars", "dir"))
 #: methods of optimizers and scalers that neither zero nor step
@@ -153,7 +152,7 @@ class _Walker:
 
     def loop_body(self, loop: Loop) -> list[Event]:
         body = loop.body
-        indent = _indent(body, self.module.module)
+        indent = block_indent(body, self.module.module)
         return self.block(syntax.body_statements(loop), (), 0, indent)
 
     def block(self, statements: list[cst.BaseStatement], path: tuple[Arm, ...], depth: int, indent: str) -> list[Event]:
@@ -165,7 +164,7 @@ class _Walker:
     def arm(self, owner: cst.CSTNode, index: int, block: cst.CSTNode | list[cst.BaseStatement], path: tuple[Arm, ...], depth: int,
             indent: str, test: cst.BaseExpression | None = None) -> list[Event]:
         statements = block if isinstance(block, list) else syntax.body_statements(block)
-        inner = indent if isinstance(block, list) else indent + _indent(getattr(block, "body", None), self.module.module)
+        inner = indent if isinstance(block, list) else indent + block_indent(getattr(block, "body", None), self.module.module)
         return self.block(statements, (*path, Arm(id(owner), index, _exit(statements), test)), depth, inner)
 
     def statement(self, statement: cst.BaseStatement, path: tuple[Arm, ...], depth: int, indent: str) -> list[Event]:
@@ -186,15 +185,15 @@ class _Walker:
             if statement.orelse is not None:
                 events += self.arm(statement.orelse, 0, statement.orelse, path, depth, indent)
         elif isinstance(statement, cst.With):
-            events += self.block(syntax.body_statements(statement), path, depth, indent + _indent(statement.body, self.module.module))
+            events += self.block(syntax.body_statements(statement), path, depth, indent + block_indent(statement.body, self.module.module))
         elif isinstance(statement, (cst.Try, cst.TryStar)):
-            events += self.block(syntax.body_statements(statement), path, depth, indent + _indent(statement.body, self.module.module))
+            events += self.block(syntax.body_statements(statement), path, depth, indent + block_indent(statement.body, self.module.module))
             for handler in statement.handlers:
                 events += self.arm(handler, 0, handler, path, depth, indent)
             if statement.orelse is not None:
                 events += self.arm(statement.orelse, 0, statement.orelse, path, depth, indent)
             if statement.finalbody is not None:
-                events += self.block(syntax.body_statements(statement.finalbody), path, depth, indent + _indent(statement.finalbody.body, self.module.module))
+                events += self.block(syntax.body_statements(statement.finalbody), path, depth, indent + block_indent(statement.finalbody.body, self.module.module))
         elif isinstance(statement, cst.Match):
             for index, case in enumerate(statement.cases):
                 events += self.arm(statement, index, case, path, depth, indent)
@@ -345,12 +344,6 @@ def _exit(statements: list[cst.BaseStatement]) -> Exit:
             if isinstance(small, cst.Raise):
                 return Exit.RAISE
     return Exit.NONE
-
-
-def _indent(block: object, module: cst.Module) -> str:
-    if isinstance(block, cst.IndentedBlock):
-        return block.indent if block.indent is not None else module.default_indent
-    return ""
 
 
 def _targets(small: cst.BaseSmallStatement) -> list[cst.BaseExpression]:
@@ -548,17 +541,6 @@ def where(event: Event) -> str:
     return f" (in {event.helper}())" if event.helper else ""
 
 
-def loop_scope(ancestors: list[cst.CSTNode], module: cst.Module) -> Scope:
-    """The function (or module) a loop being visited lies in."""
-    found = next((node for node in reversed(ancestors[:-1]) if isinstance(node, cst.FunctionDef)), None)
-    return found if isinstance(found, cst.FunctionDef) else module
-
-
-def indentation(ancestors: list[cst.CSTNode], module: cst.Module) -> str:
-    """The absolute indentation of the node being visited (the last ancestor)."""
-    return "".join(_indent(node, module) for node in ancestors[:-1] if isinstance(node, cst.IndentedBlock))
-
-
 # --- autograd switched off ------------------------------------------------------------------
 
 
@@ -591,53 +573,8 @@ def _inside_grad_mode(scope: Scope, target: cst.BaseStatement, module: ModuleInf
     return called_only_under_grad_mode(scope, module, depth + 1) if isinstance(scope, cst.FunctionDef) else False
 
 
-def enclosing_statements(scope: Scope, target: cst.BaseStatement) -> list[cst.BaseStatement] | None:
-    """The compound statements of ``scope`` that ``target`` lies in, outermost first (None: not in ``scope``)."""
-    statements: list[cst.BaseStatement] = list(scope.body) if isinstance(scope, cst.Module) else syntax.body_statements(scope.body)
-    return _find(statements, target, [])
-
-
-def _find(statements: list[cst.BaseStatement], target: cst.BaseStatement, around: list[cst.BaseStatement]) -> list[cst.BaseStatement] | None:
-    for statement in statements:
-        if statement is target:
-            return around
-        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-            continue
-        for block in _child_blocks(statement):
-            found = _find(block, target, [*around, statement])
-            if found is not None:
-                return found
-    return None
-
-
-def _child_blocks(statement: cst.BaseStatement) -> list[list[cst.BaseStatement]]:
-    blocks = [syntax.body_statements(statement)] if not isinstance(statement, cst.SimpleStatementLine) else []
-    for name in ("orelse", "finalbody"):
-        extra = getattr(statement, name, None)
-        if isinstance(extra, cst.If):
-            blocks.append([extra])
-        elif extra is not None:
-            blocks.append(syntax.body_statements(extra))
-    blocks.extend(syntax.body_statements(item) for item in getattr(statement, "handlers", ()))
-    blocks.extend(syntax.body_statements(case) for case in getattr(statement, "cases", ()))
-    return blocks
-
-
 def scheduler_optimizer(scheduler: Instance, module: ModuleInfo) -> Instance | None:
     """The optimizer a learning-rate scheduler was built on, when this file says so."""
     argument = syntax.argument(scheduler.call, 0, "optimizer") if scheduler.call is not None else None
     found = value_where_built(argument, scheduler, module) if argument is not None else None
     return found if isinstance(found, Instance) and is_optimizer(found) else None
-
-
-class EachLoop:
-    """Mixin for rules that judge every ``for`` and ``while`` loop the same way: they define ``_check(loop)``."""
-
-    def _check(self, loop: cst.For | cst.While) -> None:
-        raise NotImplementedError
-
-    def visit_For(self, node: cst.For) -> None:
-        self._check(node)
-
-    def visit_While(self, node: cst.While) -> None:
-        self._check(node)

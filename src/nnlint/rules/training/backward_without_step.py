@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nnlint.analysis.optim import EachLoop, Op, describe, is_optimizer, loop_events, loop_scope, where
+from nnlint.analysis.loops import EachLoop, loop_scope
+from nnlint.analysis.optim import Op, describe, is_optimizer, loop_events, where
 from nnlint.analysis.values import Instance
 from nnlint.diagnostic import Severity
 from nnlint.rule import Invalid, Rule, Valid

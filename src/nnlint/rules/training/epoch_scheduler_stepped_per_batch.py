@@ -4,7 +4,8 @@ import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.interpreter import interpreter_for
-from nnlint.analysis.optim import EachLoop, Op, describe, enclosing_statements, loop_events, loop_scope, scheduler_optimizer
+from nnlint.analysis.loops import EachLoop, enclosing_statements, loop_scope
+from nnlint.analysis.optim import Op, describe, loop_events, scheduler_optimizer
 from nnlint.analysis.torch_api import EPOCH_SCHEDULERS
 from nnlint.analysis.values import Instance
 from nnlint.rule import Invalid, Rule, Valid

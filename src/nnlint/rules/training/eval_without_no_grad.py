@@ -6,7 +6,8 @@ import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.context import FileContext
-from nnlint.analysis.optim import EachLoop, called_only_under_grad_mode, indentation, loop_scope, sets_grad_mode
+from nnlint.analysis.loops import EachLoop, indentation, loop_scope
+from nnlint.analysis.optim import called_only_under_grad_mode, sets_grad_mode
 from nnlint.analysis.training import model_call_target, trains
 from nnlint.analysis.values import Mode
 from nnlint.diagnostic import Applicability

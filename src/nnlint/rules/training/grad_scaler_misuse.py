@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nnlint.analysis.optim import EachLoop, Event, Op, back_from, describe, is_optimizer, loop_events, loop_scope, may_reach
+from nnlint.analysis.loops import EachLoop, loop_scope
+from nnlint.analysis.optim import Event, Op, back_from, describe, is_optimizer, loop_events, may_reach
 from nnlint.analysis.values import Instance
 from nnlint.diagnostic import Severity
 from nnlint.rule import Invalid, Rule, Valid

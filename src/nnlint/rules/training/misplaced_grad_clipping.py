@@ -3,8 +3,8 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.analysis import syntax
+from nnlint.analysis.loops import EachLoop, loop_scope
 from nnlint.analysis.optim import (
-    EachLoop,
     Event,
     Op,
     always_before,
@@ -12,7 +12,6 @@ from nnlint.analysis.optim import (
     describe,
     is_optimizer,
     loop_events,
-    loop_scope,
     may_reach,
     owner,
     zeroes,

@@ -3,7 +3,8 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.analysis import syntax
-from nnlint.analysis.optim import EachLoop, Event, Op, describe, indentation, is_optimizer, loop_events, loop_scope, optimizer_steps, where, zeroes
+from nnlint.analysis.loops import EachLoop, indentation, loop_scope
+from nnlint.analysis.optim import Event, Op, describe, is_optimizer, loop_events, optimizer_steps, where, zeroes
 from nnlint.diagnostic import Applicability
 from nnlint.rule import Invalid, PendingFix, Rule, Valid
 

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nnlint.analysis.optim import EachLoop, Op, describe, loop_events, loop_scope, scheduler_optimizer, where
+from nnlint.analysis.loops import EachLoop, loop_scope
+from nnlint.analysis.optim import Op, describe, loop_events, scheduler_optimizer, where
 from nnlint.analysis.values import Instance
 from nnlint.rule import Invalid, Rule, Valid
 

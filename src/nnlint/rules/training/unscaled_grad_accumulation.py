@@ -4,7 +4,8 @@ import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.accumulation import modulus
-from nnlint.analysis.optim import EachLoop, Op, is_optimizer, loop_events, loop_scope
+from nnlint.analysis.loops import EachLoop, loop_scope
+from nnlint.analysis.optim import Op, is_optimizer, loop_events
 from nnlint.analysis.torch_api import LOSS_FUNCTIONS
 from nnlint.analysis.values import Instance
 from nnlint.rule import Invalid, Rule, Valid

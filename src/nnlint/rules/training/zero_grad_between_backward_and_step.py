@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nnlint.analysis.optim import EachLoop, describe, loop_events, loop_scope, optimizer_steps, step_on_zeroed_gradients, where
+from nnlint.analysis.loops import EachLoop, loop_scope
+from nnlint.analysis.optim import describe, loop_events, optimizer_steps, step_on_zeroed_gradients, where
 from nnlint.diagnostic import Severity
 from nnlint.rule import Invalid, Rule, Valid
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.analysis.accumulation import accumulation
-from nnlint.analysis.optim import EachLoop, Op, describe, loop_events, loop_scope, zeroes
+from nnlint.analysis.loops import EachLoop, loop_scope
+from nnlint.analysis.optim import Op, describe, loop_events, zeroes
 from nnlint.rule import Invalid, Rule, Valid
 
 
