@@ -360,3 +360,47 @@ def test_a_generator_over_a_loader_yields_the_loaders_batches() -> None:
     assert _qualname(value_at(source, "on_device(train_loader)")) == "torch.utils.data.DataLoader"
     assert _qualname(value_at(source, "chained(train_loader)")) == "torch.utils.data.DataLoader"
     assert value_at(source, "mixed(train_loader, DataLoader(other))") is UNKNOWN
+
+
+def test_dataclass_field_defaults_and_default_factories(tmp_path: Path) -> None:
+    info = project(tmp_path, {
+        "config.py": """
+            from dataclasses import dataclass, field
+            @dataclass
+            class Optim:
+                lr: float = field(default=0.3)
+                betas: tuple = field(default_factory=lambda: (0.9, 0.99))
+            @dataclass
+            class Config:
+                optim: Optim = field(default_factory=Optim)
+                loader: dict = field(default_factory=lambda: {"shuffle": False})
+                other: list = field(default_factory=list)
+                plain: int = 3
+        """,
+        "train.py": """
+            from config import Config
+            cfg = Config()
+            print(cfg)  # <-
+        """,
+    }, "train.py")
+    lr = value_at(info, "cfg.optim.lr")
+    assert lr == Constant(0.3) and isinstance(lr, Constant) and lr.origin is not None
+    assert value_at(info, "cfg.optim.betas") == Sequence((Constant(0.9), Constant(0.99)))
+    loader = value_at(info, "cfg.loader")
+    assert isinstance(loader, Mapping) and loader.get("shuffle") == Constant(False)
+    assert value_at(info, "cfg.other") is UNKNOWN
+    assert value_at(info, "cfg.plain") == Constant(3)
+
+
+def test_simple_namespace_attributes_are_its_keywords() -> None:
+    source = """
+        from types import SimpleNamespace
+        hp = SimpleNamespace(lr=2.0, shuffle=False, **{"p": 0.5})
+        hp.shuffle = True
+        print(hp)  # <-
+    """
+    assert value_at(source, "hp.lr") == Constant(2.0)
+    assert value_at(source, "hp.p") == Constant(0.5)
+    assert value_at(source, "hp.shuffle") == Constant(True)
+    assert value_at(source, "hp.missing") is UNKNOWN
+    assert value_at(source, 'vars(hp)["lr"]') == Constant(2.0)

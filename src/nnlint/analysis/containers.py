@@ -18,6 +18,8 @@ import libcst as cst
 from nnlint.analysis.values import UNKNOWN, Arguments, Choice, ClassRef, Constant, Instance, Mapping, Sequence, Value, join
 
 NAMESPACE = "argparse.Namespace"
+#: objects whose attributes are the keywords they were built with (``SimpleNamespace(lr=0.1).lr``)
+NAMESPACES = frozenset((NAMESPACE, "types.SimpleNamespace"))
 
 Evaluate = Callable[[cst.BaseExpression], Value]
 
@@ -170,7 +172,7 @@ def builtin_call(name: str, node: cst.Call, evaluate: Evaluate, member: Callable
     if name == "vars" and len(node.args) == 1:
         owner = evaluate(node.args[0].value)
         keywords = owner.arguments.keywords if isinstance(owner, Instance) and owner.arguments is not None else None
-        return keywords if keywords is not None and owner.qualname == NAMESPACE else UNKNOWN  # type: ignore[union-attr]
+        return keywords if keywords is not None and owner.qualname in NAMESPACES else UNKNOWN  # type: ignore[union-attr]
     if name == "getattr" and len(node.args) == 2:
         attribute = evaluate(node.args[1].value)
         if isinstance(attribute, Constant) and isinstance(attribute.value, str):

@@ -21,6 +21,7 @@ import libcst as cst
 from nnlint.analysis import config, syntax
 from nnlint.analysis.callers import foreign_sites
 from nnlint.analysis.containers import (
+    NAMESPACES,
     builtin_call,
     call_arguments,
     literal,
@@ -245,7 +246,7 @@ class Interpreter(StatementWalker):
             return UNKNOWN
         if (owner, name) in env.fields:
             return env.fields[(owner, name)]
-        if owner.qualname == config.NAMESPACE and owner.arguments is not None:
+        if owner.qualname in NAMESPACES and owner.arguments is not None:
             return owner.arguments.keywords.get(name) or UNKNOWN
         if owner.cls is not None:
             return self.initial_fields(owner).get(name, UNKNOWN)
@@ -262,7 +263,7 @@ class Interpreter(StatementWalker):
             arguments = instance.arguments if instance.call is not None else self._construction_arguments(cls)
             init = find_method(cls, "__init__")
             if init is None:
-                found = record_fields(cls, arguments, self) if is_record_class(cls) else {}
+                found = record_fields(cls, arguments, interpreter_for(cls.module)) if is_record_class(cls) else {}
             else:
                 passed = Arguments((instance, *arguments.positional), arguments.keywords, arguments.exact) if arguments else None
                 _, _, fields = interpreter_for(init.module).call(init, passed or Arguments((instance,), Mapping((), False), False), Env(),
@@ -270,6 +271,22 @@ class Interpreter(StatementWalker):
                 found = {name: value for (owner, name), value in fields.items() if owner is instance}
             self._fields[id(instance)] = found
         return self._fields[id(instance)]
+
+    def made_by(self, factory: cst.BaseExpression, site: cst.Call) -> Value:
+        """What calling ``factory`` with no arguments makes (``field(default_factory=...)`` at ``site``): a lambda's
+        body, or an object of the class named; one object per site, built with no arguments."""
+        if isinstance(factory, cst.Lambda):
+            parameters = factory.params
+            takes = (*parameters.posonly_params, *parameters.params, *parameters.kwonly_params)
+            return UNKNOWN if any(param.default is None for param in takes) else self.value(factory.body, Env())
+        made = self.value(factory, Env())
+        if not isinstance(made, ClassRef):
+            return UNKNOWN
+        key = (id(site), made.qualname)
+        if key not in self._instances:
+            cls = self.module.project.find_class(made.qualname, self.module)
+            self._instances[key] = Instance(made.qualname, site, self.module.key, cls, (), Arguments((), Mapping(())))
+        return self._instances[key]
 
     def _construction_arguments(self, cls: ClassInfo) -> Arguments | None:
         if cls.module is not self.module:

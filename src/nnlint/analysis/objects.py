@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 MAX_BASE_DEPTH = 5
 _DATACLASS_DECORATORS = frozenset(("dataclass", "dataclasses.dataclass"))
 _RECORD_BASES = frozenset(("typing.NamedTuple", "NamedTuple"))
+_FIELD_FUNCTIONS = frozenset(("dataclasses.field",))
 
 
 def find_method(cls: ClassInfo, name: str, depth: int = 0) -> FunctionInfo | None:
@@ -52,14 +53,26 @@ def base_method(cls: ClassInfo, name: str) -> FunctionInfo | None:
 
 
 def class_defaults(cls: ClassInfo, interpreter: "Interpreter") -> list[tuple[str, Value]]:
-    """Annotated class attributes in order, with their defaults: the fields of a dataclass / NamedTuple."""
+    """Annotated class attributes in order, with their defaults: the fields of a dataclass / NamedTuple
+    (``interpreter`` is the one of the class's own module)."""
     found: list[tuple[str, Value]] = []
     for statement in syntax.body_statements(cls.node.body):
         for small in syntax.small_statements(statement):
             if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
-                value = interpreter.value(small.value, Env()) if small.value is not None else UNKNOWN
+                value = _default(small.value, cls, interpreter) if small.value is not None else UNKNOWN
                 found.append((small.target.value, value))
     return found
+
+
+def _default(expression: cst.BaseExpression, cls: ClassInfo, interpreter: "Interpreter") -> Value:
+    """A field's default: the value written, or ``field(default=...)`` / ``field(default_factory=...)``'s."""
+    if not (isinstance(expression, cst.Call) and cls.module.qualify(expression.func) in _FIELD_FUNCTIONS):
+        return interpreter.value(expression, Env())
+    default = syntax.keyword(expression, "default")
+    if default is not None:
+        return interpreter.value(default.value, Env())
+    factory = syntax.keyword(expression, "default_factory")
+    return interpreter.made_by(factory.value, expression) if factory is not None else UNKNOWN
 
 
 def is_record_class(cls: ClassInfo) -> bool:
