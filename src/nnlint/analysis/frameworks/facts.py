@@ -26,3 +26,16 @@ TRANSFORMERS_SCHEDULE_FACTORIES = frozenset(
                  "get_inverse_sqrt_schedule", "get_wsd_schedule", "get_scheduler")
 )
 SCHEDULE_FACTORY_RESULT = "torch.optim.lr_scheduler.LambdaLR"
+TRAINING_ARGUMENTS = frozenset(
+    f"transformers.{module}{name}" for module in ("", "training_args.", "training_args_seq2seq.")
+    for name in ("TrainingArguments", "Seq2SeqTrainingArguments")
+)
+
+# --- metric names (shared by the checkpoint / early-stopping / best-model rules of every framework) ---
+
+#: words in a metric's name that say lower is better, and those that say higher is better (``eval_loss``, ``val/acc``)
+LOWER_IS_BETTER_WORDS = frozenset(("loss", "perplexity", "ppl", "wer", "cer", "error", "err", "mae", "mse", "rmse", "nll", "fid"))
+HIGHER_IS_BETTER_WORDS = frozenset(
+    ("accuracy", "acc", "f1", "precision", "recall", "auc", "auroc", "bleu", "sacrebleu", "rouge", "rouge1", "rouge2", "rougel",
+     "rougelsum", "meteor", "chrf", "map", "iou", "miou", "dice", "exact", "matthews", "mcc", "pearson", "spearman", "top1", "top5")
+)
