@@ -11,6 +11,10 @@ gradients are synchronised, every k-th micro-batch, so a ``zero_grad()`` per mic
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import libcst as cst
+
 from nnlint.analysis.frameworks.facts import ACCELERATE_CLIP_METHODS, ACCELERATE_PREPARE_METHODS, ACCELERATORS
 from nnlint.analysis.values import UNKNOWN, Arguments, Instance, Sequence, Value
 
@@ -26,6 +30,15 @@ def method_result(method: str, arguments: Arguments) -> Value:
         return UNKNOWN
     values = arguments.positional
     return values[0] if len(values) == 1 else Sequence(values)
+
+
+def prepared(call: cst.Call, value_of: Callable[[cst.BaseExpression], Value]) -> tuple[Value, ...]:
+    """The objects ``call`` hands to an Accelerator's ``prepare(...)``: they come back wrapped, a loader
+    sharded across the processes (empty when ``call`` is not such a call)."""
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value in ACCELERATE_PREPARE_METHODS and is_accelerator(value_of(func.value))):
+        return ()
+    return tuple(value_of(arg.value) for arg in call.args if not arg.star)
 
 
 def clips(method: str | None) -> bool:

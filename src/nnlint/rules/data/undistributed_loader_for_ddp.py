@@ -6,6 +6,7 @@ import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.context import FileContext
+from nnlint.analysis.frameworks import accelerate
 from nnlint.analysis.objects import find_method
 from nnlint.analysis.torch_api import (
     DISTRIBUTED_SAMPLERS,
@@ -222,6 +223,7 @@ class UndistributedLoaderForDdp(Rule):
         super().__init__(context)
         self._wraps: dict[Instance, cst.Call] = {}
         self._sampled: list[Value] = []  # the datasets a DistributedSampler is built on
+        self._prepared: list[Value] = []  # what accelerator.prepare(...) is given: its loaders come back sharded
         self._feeds: list[_Feed] = []
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -230,6 +232,7 @@ class UndistributedLoaderForDdp(Rule):
         if self.context.qualify(node.func) in DISTRIBUTED_SAMPLERS:
             dataset = syntax.argument(node, 0, "dataset")
             self._sampled.append(UNKNOWN if dataset is None else self.context.value(dataset))
+        self._prepared.extend(accelerate.prepared(node, self.context.value))
 
     def visit_For(self, node: cst.For) -> None:
         loader = self.context.value(unwrap_iteration(self.context, node.iter))
@@ -242,7 +245,7 @@ class UndistributedLoaderForDdp(Rule):
     def leave_Module(self, original_node: cst.Module) -> None:
         for feed in self._feeds:
             wrap = next((self._wraps[value] for value in feed.used if isinstance(value, Instance) and value in self._wraps), None)
-            if wrap is None or self._sharded_elsewhere(feed.loader):
+            if wrap is None or feed.loader in self._prepared or self._sharded_elsewhere(feed.loader):
                 continue
             wrapper = (self.context.qualify(wrap.func) or "").rsplit(".", 1)[-1]
             here = feed.loader.module_key == self.context.info.key and feed.loader.call is not None
