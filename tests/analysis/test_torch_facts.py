@@ -1,4 +1,4 @@
-"""Torch facts live in ``analysis/torch_api.py``: no other module of the analysis or the rules keeps a table of library names.
+"""Torch facts live in ``analysis/torch_api.py`` (framework facts in ``analysis/frameworks/facts.py``): no other module of the analysis or the rules keeps a table of library names.
 
 A private copy drifts: the loss-function table was once copied three times and
 ``for b in track(loader)`` was missed where ``tqdm(loader)`` was seen. The test reads
@@ -16,6 +16,8 @@ from nnlint.analysis import torch_api
 
 SOURCE = Path(nnlint.__file__).parent
 LIBRARIES = ("torch.", "torchvision.", "numpy.", "sklearn.", "tqdm.", "random.")
+#: the data modules: torch's names, and the frameworks' (Lightning, accelerate, transformers)
+FACT_MODULES = frozenset(("analysis/torch_api.py", "analysis/frameworks/facts.py"))
 
 
 def _library_tables(path: Path) -> list[int]:
@@ -33,7 +35,7 @@ def _library_tables(path: Path) -> list[int]:
 
 def test_no_module_but_torch_api_keeps_a_table_of_library_names() -> None:
     modules = [*SOURCE.glob("analysis/**/*.py"), *SOURCE.glob("rules/**/*.py")]
-    private = {path.relative_to(SOURCE).as_posix(): lines for path in modules if path.name != "torch_api.py" and (lines := _library_tables(path))}
+    private = {name: lines for path in modules if (name := path.relative_to(SOURCE).as_posix()) not in FACT_MODULES and (lines := _library_tables(path))}
     assert private == {}
 
 

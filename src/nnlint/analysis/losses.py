@@ -7,8 +7,11 @@ methods, functional activations, layer objects, ``nn.Sequential`` and the
 ``forward()`` of the project's modules — until the layer that makes the scores
 (a ``Linear``/``Conv``) or the point where nothing more is known. Rules ask
 "is the last thing a ReLU?", "how many outputs has the head?" of that chain.
-A name assigned in a branch, a loop's earlier iteration or a comprehension is
-not followed: the chain then just ends (unknown), and rules stay silent.
+Names are followed through the model's bindings (``bindings.reaching_value``): a
+name assigned in a branch, a loop's earlier iteration or a comprehension, or
+changed in place since, is not followed: the chain then just ends (unknown), and
+rules stay silent. A model whose layers were replaced from outside on this path
+(``model.fc = ...``, what the interpreter's state says) computes something not known.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from nnlint.analysis import syntax
+from nnlint.analysis.bindings import Where, here, reaching_value, scope_index
 from nnlint.analysis.context import FileContext
 from nnlint.analysis.env import Env
 from nnlint.analysis.interpreter import interpreter_for
@@ -28,7 +32,6 @@ from nnlint.analysis.torch_api import (
     ACTIVATIONS,
     CLASSIFICATION_LOSSES,
     DROPOUT_FUNCTIONS,
-    IN_PLACE_WITHOUT_VALUE_CHANGE,
     LAYER_OUTPUTS,
     LOADERS,
     LOGIT_LAYERS,
@@ -36,10 +39,9 @@ from nnlint.analysis.torch_api import (
     PASSTHROUGH_LAYERS,
     RESHAPE_METHODS,
 )
-from nnlint.analysis.values import UNKNOWN, Instance, Kind, Tensor, Value, is_classifier_factory, short
+from nnlint.analysis.values import UNKNOWN, Constant, Instance, Kind, Tensor, Value, is_classifier_factory, short
 from nnlint.analysis.wrappers import iterated
 
-_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Module)
 _NESTED = (cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 _MAX_STEPS = 40
 #: the op of a step where a model whose layers are replaced from outside is called
@@ -127,36 +129,20 @@ class Step:
 
 @dataclass(frozen=True)
 class _Reader:
-    """How to read callees in one function or module (names are read through ``_reaching``)."""
+    """How to read callees in one function or module (names are read through its bindings)."""
 
     module: ModuleInfo
     value: Callable[[cst.BaseExpression], Value]
-    patched: frozenset[str] = frozenset()  # names whose attributes are assigned from outside (``model.fc = ...``)
+    patched: frozenset[Instance] = frozenset()  # objects given attributes after construction (``model.fc = ...``)
 
 
 def final_steps(context: FileContext, expression: cst.BaseExpression) -> list[Step]:
     """The operations ``expression`` went through, last first, as far as they are known."""
     steps: list[Step] = []
-    _walk(expression, _chain_here(context), _Reader(context.info, context.value, _patched(context)), steps, 0)
+    nested = any(isinstance(node, _NESTED) for node in context.ancestors)  # a comprehension's own names are not the scope's
+    patched = frozenset(owner for (owner, _), value in context.env().fields.items() if not isinstance(value, (Constant, Tensor)))  # not a layer
+    _walk(expression, None if nested else here(context), _Reader(context.info, context.value, patched), steps, 0)
     return steps
-
-
-def _patched(context: FileContext) -> frozenset[str]:
-    """Names (other than ``self``) whose attributes this file assigns: ``model.fc = nn.Linear(512, 2)``
-    replaces a layer the interpreter still sees as built in ``__init__``. Once per file, on first use."""
-    memo = context.__dict__.get("_patched_names")
-    if memo is None:
-        found: set[str] = set()
-        pending: list[cst.BaseStatement] = list(context.module.body)
-        while pending:
-            batch = list(syntax.walk_statements(pending))
-            pending = [inner for statement in batch if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) for inner in syntax.body_statements(statement)]
-            for small in (small for statement in batch for small in syntax.small_statements(statement)):
-                targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [getattr(small, "target", None)]
-                found.update(t.value.value for t in targets if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name))
-        found.discard("self")
-        memo = context.__dict__["_patched_names"] = frozenset(found)
-    return memo
 
 
 def first_real_step(steps: list[Step], skip_reshapes: bool = False) -> Step | None:
@@ -177,14 +163,14 @@ def model_step(steps: list[Step], skip_reshapes: bool = False) -> Step | None:
     return None
 
 
-def _walk(expression: cst.BaseExpression, chain: _Chain | None, reader: _Reader, steps: list[Step], depth: int) -> None:
-    """Append what ``expression`` (read at the point ``chain`` describes) went through."""
+def _walk(expression: cst.BaseExpression, where: Where | None, reader: _Reader, steps: list[Step], depth: int) -> None:
+    """Append what ``expression`` (read just before the statement ``where``) went through."""
     while len(steps) < _MAX_STEPS and depth < 6:
         if isinstance(expression, cst.Name):
-            found = _reaching(chain, expression.value) if chain else None
+            found = reaching_value(reader.module, expression.value, where)
             if found is None:
                 return
-            expression, chain = found
+            expression, where = found
             continue
         if isinstance(expression, cst.Attribute) and expression.attr.value == "data":
             expression = expression.value
@@ -201,7 +187,7 @@ def _walk(expression: cst.BaseExpression, chain: _Chain | None, reader: _Reader,
             expression = argument
             continue
         callee = reader.value(expression.func) if qualname is None else UNKNOWN
-        if isinstance(callee, Instance) and _base_of(expression.func) in reader.patched:
+        if isinstance(callee, Instance) and callee in reader.patched:
             steps.append(Step(PATCHED, expression, key))  # what this model computes is not known
             return
         if isinstance(callee, Instance):
@@ -268,106 +254,8 @@ def _forward(instance: Instance, steps: list[Step], depth: int) -> None:
         return  # one return, at the end of forward, or nothing is known
     module = instance.cls.module
     env = Env({forward.params[0]: instance})
-    chain: _Chain = [(body, len(body) - 1, forward.node)]
     reader = _Reader(module, lambda node: interpreter_for(module).evaluate(node, env.copy()))
-    _walk(returns[0].value, chain, reader, steps, depth)
-
-
-# --- reaching definitions in straight-line code ------------------------------------------------------
-
-_Chain = list[tuple[list[cst.BaseStatement], int, cst.CSTNode]]  # (block, index of the statement, block's owner), innermost first
-
-
-def _chain_here(context: FileContext) -> _Chain | None:
-    ancestors = context.ancestors
-    if any(isinstance(node, _NESTED) for node in ancestors):
-        return None
-    chain: _Chain = []
-    for index in range(len(ancestors) - 1, 0, -1):
-        node, parent = ancestors[index], ancestors[index - 1]
-        if not isinstance(node, cst.BaseStatement) or not isinstance(parent, (cst.Module, cst.IndentedBlock)):
-            continue
-        owner = parent if isinstance(parent, cst.Module) else ancestors[index - 2]
-        block = list(parent.body)
-        position = next((i for i, statement in enumerate(block) if statement is node), None)
-        if position is None:
-            return None
-        chain.append((block, position, owner))
-        if isinstance(owner, _SCOPES):
-            break
-    return chain
-
-
-def _reaching(chain: _Chain, name: str) -> tuple[cst.BaseExpression, _Chain] | None:
-    """The expression last assigned to ``name`` before this point, if straight-line code says so, and
-    the point where it is evaluated (its own names are read there)."""
-    for level, (block, position, owner) in enumerate(chain):
-        for index in range(position - 1, -1, -1):
-            if _binds(block[index], name):
-                return _assigned(block[index], name, [(block, index, owner), *chain[level + 1:]])
-        if isinstance(owner, (cst.For, cst.While)) and _binds(owner, name):
-            return None  # the value may come from the previous iteration
-        if isinstance(owner, _SCOPES):
-            return None
-    return None
-
-
-def _assigned(statement: cst.BaseStatement, name: str, chain: _Chain) -> tuple[cst.BaseExpression, _Chain] | None:
-    if isinstance(statement, cst.With):
-        inner = syntax.body_statements(statement)
-        if any(name in _target_names(item.asname.name) for item in statement.items if item.asname):
-            return None
-        return _reaching([(inner, len(inner), statement), *chain], name)
-    for small in reversed(syntax.small_statements(statement)):
-        if name not in _bound_by(small):
-            continue
-        if isinstance(small, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == name for t in small.targets):
-            return small.value, chain
-        if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) and small.value is not None:
-            return small.value, chain
-        return None
-    return None
-
-
-def _binds(statement: cst.BaseStatement, name: str) -> bool:
-    for inner in syntax.walk_statements([statement]):
-        if isinstance(inner, (cst.FunctionDef, cst.ClassDef)):
-            bound = {inner.name.value}
-        elif isinstance(inner, cst.For):
-            bound = _target_names(inner.target)
-        elif isinstance(inner, cst.With):
-            bound = {target for item in inner.items if item.asname for target in _target_names(item.asname.name)}
-        else:
-            bound = {target for small in syntax.small_statements(inner) for target in _bound_by(small)}
-        if name in bound:
-            return True
-    return False
-
-
-def _bound_by(small: cst.BaseSmallStatement) -> set[str]:
-    if isinstance(small, cst.Assign):
-        return {name for target in small.targets for name in _target_names(target.target)}
-    if isinstance(small, (cst.AnnAssign, cst.AugAssign)):
-        return _target_names(small.target)
-    if isinstance(small, cst.Import):
-        return {(syntax.dotted_name(a.asname.name) if a.asname else (syntax.dotted_name(a.name) or "").split(".")[0]) or "" for a in small.names}  # type: ignore[arg-type]
-    if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
-        return {syntax.dotted_name(a.asname.name if a.asname else a.name) or "" for a in small.names}  # type: ignore[arg-type]
-    if isinstance(small, (cst.Global, cst.Nonlocal)):
-        return {item.name.value for item in small.names}
-    if isinstance(small, cst.Del):
-        return _target_names(small.target)
-    return set()
-
-
-def _target_names(target: cst.BaseExpression) -> set[str]:
-    if isinstance(target, cst.Name):
-        return {target.value}
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return {name for element in target.elements for name in _target_names(element.value)}
-    if isinstance(target, cst.StarredElement):
-        return _target_names(target.value)
-    return set()
+    _walk(returns[0].value, (forward.node, body[-1]), reader, steps, depth)
 
 
 # --- loops over batches --------------------------------------------------------------------------
@@ -409,8 +297,7 @@ def head_outputs(step: Step) -> int | None:
 
 def functional_alias(context: FileContext) -> str | None:
     """How this file can spell ``torch.nn.functional`` with a name imported at module level (``F``, ``torch.nn.functional``)."""
-    top = {name for statement in context.module.body for small in syntax.small_statements(statement) if isinstance(small, (cst.Import, cst.ImportFrom))
-           for name in _bound_by(small)}
+    top = {name for statement in context.module.body for small in syntax.small_statements(statement) for name in _imported_names(small)}
     spellings = {"torch.nn.functional": "", "torch.nn": ".functional", "torch": ".nn.functional"}
     found = sorted((list(spellings).index(target), local + spellings[target])
                    for local, target in context.info.imports.aliases.items() if target in spellings and local in top)
@@ -418,6 +305,15 @@ def functional_alias(context: FileContext) -> str | None:
 
 
 _STEP_KINDS = {"softmax": Kind.PROBS, "log_softmax": Kind.LOG_PROBS, "sigmoid": Kind.SIGMOID}
+
+
+def _imported_names(small: cst.BaseSmallStatement) -> set[str]:
+    """The names an import statement binds (``torch`` for ``import torch.nn``, ``F`` for ``... as F``)."""
+    if isinstance(small, cst.Import):
+        return {(syntax.dotted_name(a.asname.name) if a.asname else (syntax.dotted_name(a.name) or "").split(".")[0]) or "" for a in small.names}  # type: ignore[arg-type]
+    if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+        return {syntax.dotted_name(a.asname.name if a.asname else a.name) or "" for a in small.names}  # type: ignore[arg-type]
+    return set()
 
 
 def kind_of(context: FileContext, expression: cst.BaseExpression) -> Tensor | None:
@@ -437,26 +333,8 @@ def kind_of(context: FileContext, expression: cst.BaseExpression) -> Tensor | No
     base = expression
     while isinstance(base, cst.Call) and isinstance(base.func, cst.Attribute) and base.func.attr.value in NEUTRAL_METHODS | RESHAPE_METHODS:
         base = base.func.value
-    return None if isinstance(base, cst.Name) and _mutated(context, base.value) else value
-
-
-def _mutated(context: FileContext, name: str) -> bool:
-    """``name`` is changed in place somewhere in this scope (``p.clamp_(1e-6)``, ``p[p == 0] = eps``):
-    the interpreter does not follow that, so what it says about ``name`` is not sure. Run only before a report."""
-    scope = context.scope()
-    for call in syntax.calls_in(scope):
-        method = syntax.method_name(call)
-        if method and method.endswith("_") and not method.startswith("_") and method not in IN_PLACE_WITHOUT_VALUE_CHANGE:
-            assert isinstance(call.func, cst.Attribute)
-            if isinstance(call.func.value, cst.Name) and call.func.value.value == name:
-                return True
-    statements: list[cst.BaseStatement] = list(scope.body) if isinstance(scope, cst.Module) else syntax.body_statements(scope.body)
-    for statement in syntax.walk_statements(statements):
-        for small in syntax.small_statements(statement):
-            targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [getattr(small, "target", None)]
-            if any(isinstance(t, cst.Subscript) and isinstance(t.value, cst.Name) and t.value.value == name for t in targets):
-                return True
-    return False
+    changed = isinstance(base, cst.Name) and scope_index(context.info, context.scope()).changed_in_place(base.value)
+    return None if changed else value
 
 
 # --- predictions -----------------------------------------------------------------------------------

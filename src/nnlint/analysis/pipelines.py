@@ -1,9 +1,7 @@
 """Facts about input pipelines and numbers that the data, preprocessing and numerics rules share.
 
-- ``ScopeIndex``: the statements of one scope in order, with the definitions of each
-  name, so that "the one assignment that reaches this use" is a look-up
-  (``reaching_value``) — built once per scope, on first use;
-- ``number``: a literal (or a name bound once to one, or simple arithmetic of those);
+- ``number``: a literal (or a name bound once to one, or simple arithmetic of those; names are
+  followed through ``bindings.reaching_value``);
 - loaders: the ``DataLoader`` a ``for`` loop iterates, the names its batches bind, the
   arguments of a constructor evaluated where that constructor runs;
 - transforms: a torchvision pipeline (``Compose`` and its nesting) as a flat list of steps.
@@ -15,210 +13,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import libcst as cst
 
 from nnlint.analysis import syntax
+from nnlint.analysis.bindings import Where, reaching_value, scope_index
 from nnlint.analysis.context import FileContext
-from nnlint.analysis.sites import Scope
-from nnlint.analysis.syntax import _blocks
 from nnlint.analysis.torch_api import EVAL_WORDS, LOADERS, TRAIN_WORDS, VALUE_KEEPING_METHODS
 from nnlint.analysis.values import Instance, Value
 from nnlint.analysis.wrappers import unwrap_iteration
 
-Where = tuple[Scope, cst.BaseStatement]
-
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
-
-
-# --- definitions in one scope -------------------------------------------------------------
-
-
-@dataclass
-class _Def:
-    index: int
-    statement: cst.BaseStatement
-    value: cst.BaseExpression | None  # set for ``name = value`` only
-
-
-@dataclass
-class ScopeIndex:
-    """The statements of a scope in source order, where each sits, and what assigns each name."""
-
-    statements: list[cst.BaseStatement] = field(default_factory=list)
-    position: dict[int, int] = field(default_factory=dict)  # id(statement) -> index
-    chains: dict[int, tuple[cst.BaseStatement, ...]] = field(default_factory=dict)  # enclosing compound statements
-    defs: dict[str, list[_Def]] = field(default_factory=dict)
-    mutations: dict[str, list[int]] = field(default_factory=dict)  # x[i] = ..., x.attr = ..., x.clamp_(...)
-    escaped: set[str] = field(default_factory=set)  # global / nonlocal
-
-    @classmethod
-    def of(cls, scope: Scope) -> ScopeIndex:
-        index = cls()
-        if isinstance(scope, cst.FunctionDef):
-            parameters = scope.params
-            for param in (*parameters.posonly_params, *parameters.params, *parameters.kwonly_params):
-                index._define(param.name.value, -1, scope, None)
-            for star in (parameters.star_arg, parameters.star_kwarg):
-                if isinstance(star, cst.Param):
-                    index._define(star.name.value, -1, scope, None)
-            index._walk(syntax.body_statements(scope.body), ())
-        else:
-            index._walk(list(scope.body), ())
-        return index
-
-    def _define(self, name: str, at: int, statement: cst.BaseStatement, value: cst.BaseExpression | None) -> None:
-        self.defs.setdefault(name, []).append(_Def(at, statement, value))
-
-    def _walk(self, statements: list[cst.BaseStatement], chain: tuple[cst.BaseStatement, ...]) -> None:
-        for statement in statements:
-            at = len(self.statements)
-            self.statements.append(statement)
-            self.position[id(statement)] = at
-            self.chains[id(statement)] = chain
-            self._record(statement, at)
-            if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-                continue
-            for block in _blocks(statement):
-                self._walk(block, (*chain, statement))
-
-    def _record(self, statement: cst.BaseStatement, at: int) -> None:
-        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-            self._define(statement.name.value, at, statement, None)
-        elif isinstance(statement, cst.For):
-            self._bind_all(statement.target, at, statement)
-        elif isinstance(statement, cst.With):
-            for item in statement.items:
-                if item.asname is not None:
-                    self._bind_all(item.asname.name, at, statement)
-        elif isinstance(statement, (cst.Try, cst.TryStar)):
-            for handler in statement.handlers:
-                if handler.name is not None:
-                    self._bind_all(handler.name.name, at, statement)
-        for small in syntax.small_statements(statement):
-            self._record_small(small, at, statement)
-
-    def _record_small(self, small: cst.BaseSmallStatement, at: int, statement: cst.BaseStatement) -> None:
-        if isinstance(small, cst.Assign):
-            for target in small.targets:
-                if isinstance(target.target, cst.Name):
-                    self._define(target.target.value, at, statement, small.value)
-                else:
-                    self._bind_all(target.target, at, statement)
-        elif isinstance(small, cst.AnnAssign):
-            if isinstance(small.target, cst.Name):
-                self._define(small.target.value, at, statement, small.value)
-            else:
-                self._bind_all(small.target, at, statement)
-        elif isinstance(small, (cst.AugAssign, cst.Del)):
-            self._bind_all(small.target, at, statement)
-        elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
-            for alias in small.names:
-                bound = alias.asname.name if alias.asname is not None else alias.name
-                name = syntax.dotted_name(bound) if isinstance(bound, (cst.Name, cst.Attribute)) else None
-                if name:
-                    self._define(name.split(".", 1)[0], at, statement, None)
-        elif isinstance(small, (cst.Global, cst.Nonlocal)):
-            self.escaped.update(item.name.value for item in small.names)
-        elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
-            func = small.value.func
-            if isinstance(func, cst.Attribute) and func.attr.value.endswith("_") and (root := root_name(func.value)):
-                self.mutations.setdefault(root, []).append(at)
-
-    def _bind_all(self, target: cst.BaseExpression, at: int, statement: cst.BaseStatement) -> None:
-        """Every name a target binds becomes unknown; ``x[i] = ...`` / ``x.a = ...`` mutate ``x``."""
-        if isinstance(target, cst.Name):
-            self._define(target.value, at, statement, None)
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self._bind_all(element.value, at, statement)
-        elif isinstance(target, cst.StarredElement):
-            self._bind_all(target.value, at, statement)
-        elif isinstance(target, (cst.Subscript, cst.Attribute)) and (root := root_name(target)):
-            self.mutations.setdefault(root, []).append(at)
-
-    def reaching(self, name: str, statement: cst.BaseStatement) -> _Def | None:
-        """The one definition of ``name`` that every path reaching ``statement`` last passes, if there is one."""
-        at = self.position.get(id(statement))
-        if at is None or name in self.escaped:
-            return None
-        defs = self.defs.get(name, [])
-        before = [d for d in defs if d.index < at]
-        if not before:
-            return None
-        found = before[-1]
-        chain = _branching(self.chains.get(id(statement), ()))
-        def_chain = _branching(self.chains.get(id(found.statement), ())) if found.index >= 0 else ()
-        if chain[: len(def_chain)] != def_chain:
-            return None  # the definition sits in a branch or loop the use is not in
-        for loop in chain[len(def_chain):]:
-            if isinstance(loop, (cst.For, cst.While)) and any(d.index > at and self._inside(d.index, loop) for d in defs):
-                return None  # a later assignment in the loop reaches the use on the next iteration
-        return found
-
-    def mutated_between(self, name: str, start: int, end: int) -> bool:
-        return any(start < at < end for at in self.mutations.get(name, []))
-
-    def _inside(self, index: int, compound: cst.BaseStatement) -> bool:
-        return compound in self.chains.get(id(self.statements[index]), ())
-
-
-def _branching(chain: tuple[cst.BaseStatement, ...]) -> tuple[cst.BaseStatement, ...]:
-    """The compound statements that may skip or repeat their body (``with`` always runs it once)."""
-    return tuple(compound for compound in chain if not isinstance(compound, cst.With))
-
-
-def scope_index(context: FileContext, scope: Scope) -> ScopeIndex:
-    cache: dict[int, ScopeIndex] = context.info.__dict__.setdefault("_scope_indexes", {})
-    found = cache.get(id(scope))
-    if found is None:
-        found = cache[id(scope)] = ScopeIndex.of(scope)
-    return found
-
-
-def here(context: FileContext) -> Where | None:
-    """The scope and statement the visit is at."""
-    statement = context.enclosing(cst.BaseStatement)
-    return (context.scope(), statement) if isinstance(statement, cst.BaseStatement) else None
-
-
-def reaching_value(context: FileContext, name: str, where: Where | None) -> tuple[cst.BaseExpression, Where] | None:
-    """``value`` of the single ``name = value`` that reaches ``where`` (and where it is), when nothing changed it since."""
-    if where is None:
-        return None
-    scope, statement = where
-    index = scope_index(context, scope)
-    found = index.reaching(name, statement)
-    if found is None or found.value is None:
-        return None
-    if index.mutated_between(name, found.index, index.position[id(statement)]):
-        return None
-    return found.value, (scope, found.statement)
-
-
-def follow(context: FileContext, expression: cst.BaseExpression, where: Where | None, depth: int = 4) -> tuple[cst.BaseExpression, Where | None]:
-    """Through names bound once (``std = x.std(0)`` ... ``/ std``) to the expression that made the value."""
-    while isinstance(expression, cst.Name) and depth > 0:
-        found = reaching_value(context, expression.value, where)
-        if found is None:
-            break
-        expression, where = found
-        depth -= 1
-    return expression, where
-
-
-def root_name(node: cst.BaseExpression) -> str | None:
-    """``x`` for ``x``, ``x.a.b``, ``x[i]``, ``x.m()``."""
-    while True:
-        if isinstance(node, cst.Name):
-            return node.value
-        if isinstance(node, (cst.Attribute, cst.Subscript)):
-            node = node.value
-        elif isinstance(node, cst.Call):
-            node = node.func
-        else:
-            return None
 
 
 def same_values_root(node: cst.BaseExpression) -> str | None:
@@ -244,10 +50,10 @@ def number(context: FileContext, node: cst.BaseExpression | None, where: Where |
         left, right = number(context, node.left, where, depth), number(context, node.right, where, depth)
         return None if left is None or right is None else _arithmetic(node.operator, left, right)
     if isinstance(node, cst.Name) and depth > 0:
-        found = reaching_value(context, node.value, where)
+        found = reaching_value(context.info, node.value, where)
         if found is not None:
             return number(context, found[0], found[1], depth - 1)
-        if where is not None and isinstance(where[0], cst.FunctionDef) and node.value not in scope_index(context, where[0]).defs:
+        if where is not None and isinstance(where[0], cst.FunctionDef) and node.value not in scope_index(context.info, where[0]).defs:
             return _module_constant(context, node.value, depth - 1)
     return None
 
@@ -272,7 +78,7 @@ def _arithmetic(operator: cst.BaseBinaryOp, left: float, right: float) -> float 
 
 def _module_constant(context: FileContext, name: str, depth: int) -> float | None:
     """A module-level name assigned exactly once, to a number, and declared global nowhere."""
-    index = scope_index(context, context.module)
+    index = scope_index(context.info, context.module)
     defs = index.defs.get(name, [])
     if len(defs) != 1 or defs[0].value is None or name in index.mutations or f"global {name}" in context.text:
         return None

@@ -6,7 +6,7 @@ from itertools import pairwise
 import libcst as cst
 
 from nnlint.analysis import syntax
-from nnlint.analysis.pipelines import reaching_value, root_name, scope_index
+from nnlint.analysis.bindings import reaching_value, root_name, scope_index
 from nnlint.analysis.sites import Scope, own_parts
 from nnlint.analysis.torch_api import (
     ARRAY_CONVERTERS, COPYING_SHUFFLES, IN_PLACE_SHUFFLES, PAIRING_CALLS, PERMUTATION_FUNCTIONS, RNG_MAKERS, RNG_RESETS,
@@ -144,7 +144,7 @@ class InputsLabelsShuffledApart(Rule):
         self._scope(node)
 
     def _scope(self, scope: Scope) -> None:
-        index = scope_index(self.context, scope)
+        index = scope_index(self.context.info, scope)
         state = _State()
         for statement in index.statements:
             where = (scope, statement)
@@ -235,7 +235,7 @@ class InputsLabelsShuffledApart(Rule):
             return None
         if state.order.get(name):
             return None if state.order[name] == UNKNOWN else state.order[name]
-        found = reaching_value(self.context, name, where)
+        found = reaching_value(self.context.info, name, where)
         if found is not None and isinstance(found[0], cst.Call) and self._random_permutation(found[0], found[1]):
             return ("def", id(found[0]))
         return None
@@ -249,7 +249,7 @@ class InputsLabelsShuffledApart(Rule):
         value = self.context.value(receiver) if where[1] is self.context.enclosing(cst.BaseStatement) else None
         if isinstance(value, Instance):
             return value.qualname in RNG_MAKERS
-        found = reaching_value(self.context, receiver.value, where) if isinstance(receiver, cst.Name) else None
+        found = reaching_value(self.context.info, receiver.value, where) if isinstance(receiver, cst.Name) else None
         return found is not None and isinstance(found[0], cst.Call) and self.context.qualify(found[0].func) in RNG_MAKERS
 
     def _pair(self, first: str, second: str, state: _State) -> None:

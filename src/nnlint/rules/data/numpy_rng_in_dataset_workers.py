@@ -3,7 +3,8 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.analysis import syntax
-from nnlint.analysis.pipelines import ScopeIndex, here, number
+from nnlint.analysis.bindings import ScopeIndex, here
+from nnlint.analysis.pipelines import number
 from nnlint.analysis.torch_api import LOADER_POSITIONS, LOADERS, RNG_MAKERS, TORCH_GENERATORS
 from nnlint.analysis.project import ClassInfo, FunctionInfo
 from nnlint.analysis.values import Instance

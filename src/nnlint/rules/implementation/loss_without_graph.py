@@ -3,14 +3,8 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.analysis import syntax
-from nnlint.analysis.pipelines import (
-    ScopeIndex,
-    Where,
-    here,
-    number,
-    scope_index,
-    value_at,
-)
+from nnlint.analysis.bindings import ScopeIndex, Where, here, scope_index
+from nnlint.analysis.pipelines import number, value_at
 from nnlint.analysis.torch_api import ENABLE_GRAD, GRAPHLESS_TENSOR_MAKERS, LOSS_FUNCTIONS, NO_GRAD
 from nnlint.analysis.values import Instance
 from nnlint.diagnostic import Severity
@@ -181,7 +175,7 @@ class LossWithoutGraph(Rule):
 
     def _cut_name(self, name: str, where: Where, depth: int) -> str | None:
         scope, statement = where
-        index = scope_index(self.context, scope)
+        index = scope_index(self.context.info, scope)
         found = index.reaching(name, statement)
         if found is None or found.value is None or self._changed(index, name, found.index, index.position[id(statement)]):
             return None
@@ -219,7 +213,7 @@ class LossWithoutGraph(Rule):
     def _data(self, node: cst.BaseExpression, where: Where) -> str | None:
         """Targets that cannot carry a graph: the loader's batch (a ``for`` target), literals, or cut tensors."""
         if isinstance(node, cst.Name):
-            found = scope_index(self.context, where[0]).reaching(node.value, where[1])
+            found = scope_index(self.context.info, where[0]).reaching(node.value, where[1])
             if found is not None and isinstance(found.statement, cst.For) and found.value is None:
                 return "a batch"
         return self._cut(node, where, 2)

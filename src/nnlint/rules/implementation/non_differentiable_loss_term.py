@@ -3,7 +3,8 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.analysis import syntax
-from nnlint.analysis.pipelines import Where, here, number, reaching_value, value_at
+from nnlint.analysis.bindings import Where, here, reaching_value
+from nnlint.analysis.pipelines import number, value_at
 from nnlint.analysis.torch_api import LOSS_FUNCTIONS, NON_DIFFERENTIABLE_FUNCTIONS
 from nnlint.analysis.values import Instance, Tensor
 from nnlint.rule import Invalid, Rule, Valid
@@ -137,7 +138,7 @@ class NonDifferentiableLossTerm(Rule):
         if depth == 0:
             return [(node, where)]
         if isinstance(node, cst.Name):
-            found = reaching_value(self.context, node.value, where)
+            found = reaching_value(self.context.info, node.value, where)
             return self._terms(found[0], found[1], depth - 1) if found is not None else []
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.Subtract)):
             return self._terms(node.left, where, depth - 1) + self._terms(node.right, where, depth - 1)
@@ -155,7 +156,7 @@ class NonDifferentiableLossTerm(Rule):
         if isinstance(node, cst.Name):
             if self._model_output(node, where):
                 return None
-            definition = reaching_value(self.context, node.value, where)
+            definition = reaching_value(self.context.info, node.value, where)
             return self._cut(definition[0], definition[1], depth - 1) if definition is not None else None
         if isinstance(node, cst.Comparison):
             operands = [node.left, *(target.comparator for target in node.comparisons)]
@@ -190,7 +191,7 @@ class NonDifferentiableLossTerm(Rule):
             if isinstance(current, (cst.Name, cst.Call)) and self._model_output(current, where):
                 return True
             if isinstance(current, cst.Name) and depth > 0:
-                found = reaching_value(self.context, current.value, where)
+                found = reaching_value(self.context.info, current.value, where)
                 if found is not None and self._mentions_output(found[0], found[1], depth - 1):
                     return True
             if not isinstance(current, cst.Lambda):

@@ -3,7 +3,8 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.analysis import syntax
-from nnlint.analysis.pipelines import Where, here, number, reaching_value
+from nnlint.analysis.bindings import Where, here, reaching_value
+from nnlint.analysis.pipelines import number
 from nnlint.analysis.torch_api import ARRAY_CONVERTERS, PER_CLASS_COUNTERS, UNIQUE_FUNCTIONS, WEIGHTED_SAMPLERS
 from nnlint.rule import Invalid, Rule, Valid
 
@@ -118,7 +119,7 @@ class SamplerWeightsPerClass(Rule):
         if depth == 0:
             return None
         if isinstance(node, cst.Name):
-            found = reaching_value(self.context, node.value, where)
+            found = reaching_value(self.context.info, node.value, where)
             return self._per_class(found[0], found[1], depth - 1) if found is not None else None
         if isinstance(node, (cst.List, cst.Tuple)):
             known = node.elements and all(number(self.context, e.value) is not None for e in node.elements)

@@ -4,11 +4,11 @@ import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.context import FileContext
+from nnlint.analysis.bindings import here
 from nnlint.analysis.pipelines import (
     Step,
     batch_names,
     dataset_pipeline,
-    here,
     loader_dataset,
     loader_of,
     number,

@@ -3,6 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.analysis import syntax
+from nnlint.analysis.bindings import reaching_value
 from nnlint.analysis.pipelines import (
     Step,
     batch_names,
@@ -12,7 +13,6 @@ from nnlint.analysis.pipelines import (
     loader_dataset,
     loader_of,
     number,
-    reaching_value,
     same_values_root,
     scales_to_unit,
 )
@@ -197,7 +197,7 @@ class PretrainedWithoutMatchingNormalization(Rule):
             return syntax.literal_bool(getattr(syntax.keyword(model.call, "pretrained"), "value", None)) is True
         value = weights.value
         if isinstance(value, cst.Name) and (where := built_at(self.context, model)) is not None:
-            found = reaching_value(self.context, value.value, where)
+            found = reaching_value(self.context.info, value.value, where)
             value = found[0] if found is not None else value
         return _weights_value(value)
 

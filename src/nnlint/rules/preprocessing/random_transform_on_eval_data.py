@@ -3,17 +3,8 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.analysis import syntax
-from nnlint.analysis.pipelines import (
-    Step,
-    constructor_argument,
-    here,
-    is_eval_name,
-    literal_string,
-    name_words,
-    pipeline,
-    value_at,
-    words,
-)
+from nnlint.analysis.bindings import here
+from nnlint.analysis.pipelines import Step, constructor_argument, is_eval_name, literal_string, name_words, pipeline, value_at, words
 from nnlint.analysis.torch_api import IMAGE_FOLDER_DATASETS, RANDOM_SPLITS
 from nnlint.analysis.values import Instance
 from nnlint.rule import Invalid, Rule, Valid

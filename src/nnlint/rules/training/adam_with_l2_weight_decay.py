@@ -3,7 +3,8 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.analysis import syntax
-from nnlint.analysis.pipelines import here, number
+from nnlint.analysis.bindings import here
+from nnlint.analysis.pipelines import number
 from nnlint.analysis.torch_api import COUPLED_DECAY_OPTIMIZERS
 from nnlint.diagnostic import Severity
 from nnlint.rule import Invalid, Rule, Valid

@@ -3,7 +3,8 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.analysis import syntax
-from nnlint.analysis.pipelines import Where, here, literal_string, number
+from nnlint.analysis.bindings import Where, here
+from nnlint.analysis.pipelines import literal_string, number
 from nnlint.analysis.torch_api import ADAPTIVE_OPTIMIZERS, OTHER_OPTIMIZERS, SGD_OPTIMIZERS
 from nnlint.analysis.values import Constant
 from nnlint.rule import Invalid, Rule, Valid

@@ -5,7 +5,7 @@ import re
 import libcst as cst
 
 from nnlint.analysis import syntax
-from nnlint.analysis.pipelines import Where, here, reaching_value
+from nnlint.analysis.bindings import Where, here, reaching_value
 from nnlint.analysis.torch_api import (
     COUNT_NONZERO_FUNCTIONS, LOGARITHMS, NORM_FUNCTIONS, SPREAD_FUNCTIONS, SPREAD_METHODS, SQUARE_ROOTS, SUM_FUNCTIONS,
 )
@@ -203,7 +203,7 @@ class UnguardedDenominatorOrLog(Rule):
     def _statistic(self, node: cst.BaseExpression, where: Where | None, depth: int) -> str | None:
         """What ``node`` is, if a statistic that can be 0: a deviation, a count, a distance."""
         if isinstance(node, cst.Name) and depth > 0:
-            found = reaching_value(self.context, node.value, where)
+            found = reaching_value(self.context.info, node.value, where)
             return self._statistic(found[0], found[1], depth - 1) if found is not None else None
         if not isinstance(node, cst.Call):
             return None
@@ -229,7 +229,7 @@ class UnguardedDenominatorOrLog(Rule):
         return None
 
     def _source(self, node: cst.BaseExpression, where: Where | None) -> cst.BaseExpression:
-        found = reaching_value(self.context, node.value, where) if isinstance(node, cst.Name) else None
+        found = reaching_value(self.context.info, node.value, where) if isinstance(node, cst.Name) else None
         return _uncast(found[0]) if found is not None else node
 
     def _checked(self, operand: cst.BaseExpression) -> bool:
