@@ -267,6 +267,14 @@ SCALERS = frozenset(
     ("torch.cuda.amp.GradScaler", "torch.amp.GradScaler", "torch.cuda.amp.grad_scaler.GradScaler", "torch.amp.grad_scaler.GradScaler",
      "torch.cpu.amp.GradScaler")
 )
+#: mixed-precision contexts; their dtype is ``dtype=`` or, left out, the device's default (float16 on CUDA, bfloat16 on CPU)
+AUTOCAST = frozenset(("torch.autocast", "torch.amp.autocast", "torch.amp.autocast_mode.autocast", "torch.cuda.amp.autocast",
+                      "torch.cpu.amp.autocast"))
+#: of those, the ones bound to CUDA (default dtype float16)
+CUDA_AUTOCAST = frozenset(("torch.cuda.amp.autocast",))
+#: devices whose autocast dtype defaults to float16
+FLOAT16_AUTOCAST_DEVICES = frozenset(("cuda",))
+FLOAT16_DTYPES = frozenset(("torch.float16", "torch.half"))
 CLIP_FUNCTIONS = frozenset(
     f"torch.nn.utils.{prefix}{name}" for prefix in ("", "clip_grad.") for name in ("clip_grad_norm_", "clip_grad_value_", "clip_grad_norm")
 )
