@@ -36,6 +36,7 @@ CONSTRUCTS: Dict[str, str] = {
     "nn-sequential": "the layers sit inside nn.Sequential built elsewhere",
     "functional": "torch.nn.functional calls instead of modules",
     "notebook": "a flat notebook-style script (cells, globals, no functions)",
+    "lightning-hook": "the code sits in a hook that Lightning calls (training_step, validation_step, configure_optimizers, a callback)",
 }
 
 #: The style a whole project is written in (``style`` in project.toml).
@@ -50,6 +51,7 @@ STYLES: Dict[str, str] = {
     "ddp": "DistributedDataParallel training",
     "notebook": "a flat notebook-style script",
     "real-seeded": "a copy of real training code with a bug seeded",
+    "lightning": "a LightningModule: training_step / validation_step / configure_optimizers, run by a Lightning Trainer",
 }
 
 LABEL = re.compile(r"#\s*expect:\s*(?P<code>[A-Z]{2}\d{3})\s+construct=(?P<constructs>[a-z0-9,-]+)")
