@@ -37,6 +37,8 @@ CONSTRUCTS: Dict[str, str] = {
     "functional": "torch.nn.functional calls instead of modules",
     "notebook": "a flat notebook-style script (cells, globals, no functions)",
     "lightning-hook": "the code sits in a hook that Lightning calls (training_step, validation_step, configure_optimizers, a callback)",
+    "accelerate-api": "the object goes through accelerate: accelerator.prepare(...), accelerator.backward, accumulate(), clip_grad_norm_",
+    "hf-api": "the value is set through a Hugging Face API: TrainingArguments, a tokenizer or collator, a schedule factory, from_pretrained",
 }
 
 #: The style a whole project is written in (``style`` in project.toml).
@@ -52,6 +54,9 @@ STYLES: Dict[str, str] = {
     "notebook": "a flat notebook-style script",
     "real-seeded": "a copy of real training code with a bug seeded",
     "lightning": "a LightningModule: training_step / validation_step / configure_optimizers, run by a Lightning Trainer",
+    "accelerate": "an accelerate training loop (Accelerator, prepare, accelerator.backward)",
+    "hf-trainer": "a Hugging Face Trainer / TrainingArguments script, or an HF model in a custom loop",
+    "hand-accumulation": "a hand-written gradient-accumulation loop (step every k micro-batches)",
 }
 
 LABEL = re.compile(r"#\s*expect:\s*(?P<code>[A-Z]{2}\d{3})\s+construct=(?P<constructs>[a-z0-9,-]+)")
