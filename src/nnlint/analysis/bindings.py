@@ -11,6 +11,7 @@ through last, ``losses.final_steps``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -19,10 +20,10 @@ from nnlint.analysis import syntax
 from nnlint.analysis.context import FileContext
 from nnlint.analysis.project import ModuleInfo
 from nnlint.analysis.sites import Scope, own_parts
-from nnlint.analysis.syntax import _blocks
 from nnlint.analysis.torch_api import IN_PLACE_WITHOUT_VALUE_CHANGE
 
 Where = tuple[Scope, cst.BaseStatement]
+Arms = tuple[tuple[int, int], ...]  # (id of an if / try / match, which of its arms) from the scope down to a statement
 
 
 @dataclass
@@ -39,6 +40,8 @@ class ScopeIndex:
     statements: list[cst.BaseStatement] = field(default_factory=list)
     position: dict[int, int] = field(default_factory=dict)  # id(statement) -> index
     chains: dict[int, tuple[cst.BaseStatement, ...]] = field(default_factory=dict)  # enclosing compound statements
+    arms: dict[int, Arms] = field(default_factory=dict)  # id(statement) -> the branch arms it lies in
+    loop_targets: dict[int, frozenset[str]] = field(default_factory=dict)  # names the ``for`` loops around it bind
     defs: dict[str, list[_Def]] = field(default_factory=dict)
     mutations: dict[str, list[int]] = field(default_factory=dict)  # x[i] = ..., x.attr = ..., x.clamp_(...)
     escaped: set[str] = field(default_factory=set)  # global / nonlocal
@@ -62,17 +65,21 @@ class ScopeIndex:
     def _define(self, name: str, at: int, statement: cst.BaseStatement, value: cst.BaseExpression | None) -> None:
         self.defs.setdefault(name, []).append(_Def(at, statement, value))
 
-    def _walk(self, statements: list[cst.BaseStatement], chain: tuple[cst.BaseStatement, ...]) -> None:
+    def _walk(self, statements: list[cst.BaseStatement], chain: tuple[cst.BaseStatement, ...], arms: Arms = (),
+              loops: frozenset[str] = frozenset()) -> None:
         for statement in statements:
             at = len(self.statements)
             self.statements.append(statement)
             self.position[id(statement)] = at
             self.chains[id(statement)] = chain
+            self.arms[id(statement)] = arms
+            self.loop_targets[id(statement)] = loops
             self._record(statement, at)
             if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
                 continue
-            for block in _blocks(statement):
-                self._walk(block, (*chain, statement))
+            for block, arm, in_loop in _arm_blocks(statement):
+                inner = loops | set(syntax.names_in(statement.target)) if in_loop and isinstance(statement, cst.For) else loops
+                self._walk(block, (*chain, statement), arms if arm is None else (*arms, (id(statement), arm)), inner)
 
     def _record(self, statement: cst.BaseStatement, at: int) -> None:
         if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
@@ -174,6 +181,35 @@ class ScopeIndex:
 
     def _inside(self, index: int, compound: cst.BaseStatement) -> bool:
         return compound in self.chains.get(id(self.statements[index]), ())
+
+
+def _arm_blocks(statement: cst.BaseStatement) -> Iterator[tuple[list[cst.BaseStatement], int | None, bool]]:
+    """The blocks of a compound statement in source order: (statements, which arm they are (None: not a
+    branch of their own), whether they are a loop's body). ``try``'s body and ``else`` are one arm."""
+    if isinstance(statement, cst.If):
+        yield syntax.body_statements(statement), 0, False
+        orelse = statement.orelse
+        if isinstance(orelse, cst.If):
+            yield [orelse], 1, False
+        elif orelse is not None:
+            yield syntax.body_statements(orelse), 1, False
+    elif isinstance(statement, (cst.For, cst.While)):
+        yield syntax.body_statements(statement), None, True
+        if statement.orelse is not None:
+            yield syntax.body_statements(statement.orelse), None, False
+    elif isinstance(statement, cst.With):
+        yield syntax.body_statements(statement), None, False
+    elif isinstance(statement, (cst.Try, cst.TryStar)):
+        yield syntax.body_statements(statement), 0, False
+        for index, handler in enumerate(statement.handlers, 1):
+            yield syntax.body_statements(handler), index, False
+        if statement.orelse is not None:
+            yield syntax.body_statements(statement.orelse), 0, False
+        if statement.finalbody is not None:
+            yield syntax.body_statements(statement.finalbody), None, False
+    elif isinstance(statement, cst.Match):
+        for index, case in enumerate(statement.cases):
+            yield syntax.body_statements(case), index, False
 
 
 def _branching(chain: tuple[cst.BaseStatement, ...]) -> tuple[cst.BaseStatement, ...]:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from nnlint.analysis import syntax
+from nnlint.analysis.bindings import Arms, ScopeIndex, scope_index
 from nnlint.analysis.torch_api import (
     CHUNK_FUNCTIONS, DATA_CARRYING_CALLS, SKLEARN_FITTED_TRANSFORMERS, SKLEARN_SPLITTERS, SPLIT_FUNCTIONS, SPLIT_HELD_OUT_WORDS,
     SPLIT_TRAIN_WORDS, SUBSET_CLASSES,
@@ -32,7 +33,6 @@ _ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivide,
 _NORMALISING = (cst.Subtract, cst.Divide, cst.SubtractAssign, cst.DivideAssign)  # data - statistic, data / statistic
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 
-Branches = tuple[tuple[int, int], ...]  # (id of an if/try/match, which branch) from the scope down to a statement
 
 
 @dataclass
@@ -42,7 +42,7 @@ class _Fit:
     node: cst.Call
     fit: str
     data: str
-    path: Branches
+    path: Arms
     tainted: set[str]  # names holding the fitted data, or data derived from it
     results: set[int] = field(default_factory=set)  # ids of fit_transform calls: their value is fitted data
     applied: int | None = None  # id of the step that first uses the statistic on the data (sklearn fits: their own call)
@@ -53,7 +53,7 @@ class _Fit:
 class _Step:
     statement: cst.BaseStatement  # the statement the interpreter knows (for env_before)
     node: cst.CSTNode  # a small statement, an expression, or a For (its iter and target)
-    path: Branches
+    path: Arms
     loop_names: frozenset[str]
     calls: list[cst.Call] = field(default_factory=list)  # inner calls first, gathered by the visit
     operations: list[tuple[cst.BaseExpression, cst.CSTNode, cst.BaseExpression]] = field(default_factory=list)  # left, operator, right
@@ -272,7 +272,7 @@ class FitBeforeSplit(Rule):
     # --- one scope, statements in order ------------------------------------------------------
 
     def _enter_scope(self, scope: cst.Module | cst.FunctionDef) -> None:
-        steps = list(_steps(syntax.body_statements(scope)))
+        steps = list(_steps(scope_index(self.context.info, scope)))
         self._scope_steps[id(scope)] = steps
         self._step_of.update((id(step.node), step) for step in steps)
 
@@ -511,45 +511,25 @@ class FitBeforeSplit(Rule):
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _steps(statements: list[cst.BaseStatement], path: Branches = (), loops: frozenset[str] = frozenset()) -> Iterator[_Step]:
-    """The parts of a scope that run, in statement order, with the branch and loop they are in."""
-    for statement in statements:
+def _steps(index: ScopeIndex) -> Iterator[_Step]:
+    """The parts of a scope that run, in statement order, with the branch arms and loops they are in
+    (the model's bindings know both): each small statement, an ``if`` / ``while`` test, a ``for`` (its
+    iterable and target), each ``with`` item, a ``match`` subject."""
+    for statement in index.statements:
+        path, loops = index.arms[id(statement)], index.loop_targets[id(statement)]
         if isinstance(statement, cst.SimpleStatementLine):
             yield from (_Step(statement, small, path, loops) for small in statement.body)
-        elif isinstance(statement, cst.If):
+        elif isinstance(statement, (cst.If, cst.While)):
             yield _Step(statement, statement.test, path, loops)
-            yield from _steps(syntax.body_statements(statement), (*path, (id(statement), 0)), loops)
-            orelse = statement.orelse
-            if orelse is not None:
-                yield from _steps([orelse] if isinstance(orelse, cst.If) else syntax.body_statements(orelse), (*path, (id(statement), 1)), loops)
-        elif isinstance(statement, (cst.For, cst.While)):
-            inner = loops
-            if isinstance(statement, cst.For):
-                yield _Step(statement, statement, path, loops)
-                inner = loops | set(syntax.names_in(statement.target))
-            else:
-                yield _Step(statement, statement.test, path, loops)
-            yield from _steps(syntax.body_statements(statement), path, inner)
-            if statement.orelse is not None:
-                yield from _steps(syntax.body_statements(statement.orelse), path, loops)
+        elif isinstance(statement, cst.For):
+            yield _Step(statement, statement, path, loops)
         elif isinstance(statement, cst.With):
             yield from (_Step(statement, item.item, path, loops) for item in statement.items)
-            yield from _steps(syntax.body_statements(statement), path, loops)
-        elif isinstance(statement, (cst.Try, cst.TryStar)):
-            yield from _steps(syntax.body_statements(statement), (*path, (id(statement), 0)), loops)
-            for index, handler in enumerate(statement.handlers, 1):
-                yield from _steps(syntax.body_statements(handler), (*path, (id(statement), index)), loops)
-            if statement.orelse is not None:
-                yield from _steps(syntax.body_statements(statement.orelse), (*path, (id(statement), 0)), loops)
-            if statement.finalbody is not None:
-                yield from _steps(syntax.body_statements(statement.finalbody), path, loops)
         elif isinstance(statement, cst.Match):
             yield _Step(statement, statement.subject, path, loops)
-            for index, case in enumerate(statement.cases):
-                yield from _steps(syntax.body_statements(case), (*path, (id(statement), index)), loops)
 
 
-def _exclusive(left: Branches, right: Branches) -> bool:
+def _exclusive(left: Arms, right: Arms) -> bool:
     """On different branches of one if / try / match: never both in one run."""
     branches = dict(left)
     return any(key in branches and branches[key] != branch for key, branch in right)
