@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nnlint.analysis.callers import importers
 from nnlint.analysis.interpreter import interpreter_for
 from nnlint.analysis.project import ModuleInfo
 from nnlint.analysis.values import Instance
@@ -26,11 +25,7 @@ def loops_over(module: ModuleInfo, instance: Instance) -> list[tuple[ModuleInfo,
     """The loops of other project files that iterate ``instance``, an object whose constructor call is in ``module``."""
     if instance.call is None or instance.module_key != module.key:
         return []
-    for importer in importers(module, None):
-        interpreter = interpreter_for(importer)
-        interpreter.walk(importer.module)
-        for function in importer.functions.values():
-            interpreter.walk(function.node)
+    interpreter_for(module).walk_importers()
     remembered = module.project.iterations.get(module.key, [])
     found = [(where, loop) for known, where, loop in remembered if known is instance]
     if found or not remembered:

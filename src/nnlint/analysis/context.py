@@ -54,11 +54,16 @@ class FileContext:
         return found if isinstance(found, cst.FunctionDef) else self.module
 
     def env(self) -> Env:
-        """The interpreter's state just before the statement being visited."""
+        """The interpreter's state just before the statement being visited (inside a lambda: with its parameters)."""
         statement = self.enclosing(cst.BaseStatement)
         if not isinstance(statement, cst.BaseStatement):
             return Env()
-        return self.interpreter.env_before(statement, self.scope())
+        env = self.interpreter.env_before(statement, self.scope())
+        inside = self.ancestors[next(i for i in range(len(self.ancestors) - 1, -1, -1) if self.ancestors[i] is statement):]
+        for node in inside:
+            if isinstance(node, cst.Lambda):
+                env = self.interpreter.lambda_env(node, env)
+        return env
 
     def value(self, node: cst.BaseExpression) -> Value:
         return self.interpreter.value(node, self.env())

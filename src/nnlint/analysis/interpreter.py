@@ -19,7 +19,8 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.analysis import config, syntax
-from nnlint.analysis.callers import foreign_sites
+from nnlint.analysis.callers import foreign_sites, importers
+from nnlint.analysis.closures import calls_of, closure, remember_call
 from nnlint.analysis.containers import (
     NAMESPACES,
     builtin_call,
@@ -59,6 +60,7 @@ from nnlint.analysis.values import (
     FunctionRef,
     Instance,
     Kind,
+    LambdaRef,
     Mapping,
     Mode,
     Sequence,
@@ -88,6 +90,7 @@ class Interpreter(StatementWalker):
         self._loop_depth = 0
         self._fields: dict[int, dict[str, Value]] = {}  # id(instance) -> attributes as its constructor left them
         self._owners: list[tuple[Instance, ClassInfo] | None] = []  # self and its class, for super(), innermost last
+        self._importers_walked = False
 
     # --- queries used by rules -------------------------------------------------------------
 
@@ -147,7 +150,8 @@ class Interpreter(StatementWalker):
         self._walked.add(id(scope))
 
     def _entry_env(self, function: cst.FunctionDef) -> Env:
-        """Globals, plus parameters bound to what every call site in this file passes."""
+        """Globals (and a nested function's closure), plus parameters bound to what every call site passes: in this
+        file and the files importing it, or, for a nested function called only through a value, those calls."""
         env = Env(dict(self.module_env.names), {})
         info = self.function(function)
         owner = self._owner_class(function)
@@ -156,11 +160,16 @@ class Interpreter(StatementWalker):
         if owner is not None and params:
             env.names[params[0]] = self._self_instance(owner)
             return env
+        enclosing = self.module.enclosing.get(id(function))
+        if enclosing is not None:  # a nested function: the enclosing function's names at its def
+            env.names.update(closure(enclosing, self.env_before(function, enclosing)))
+            env.names.update((name, UNKNOWN) for name in info.local_names)
         exported = self.module.functions.get(function.name.value) is info
         sites = [(where, site) for where, site in self._sites_of(function.name.value, exported) if site[0] is not function]
-        joined = joined_arguments([where._arguments_at(site) for where, site in sites])
+        through_values = self._value_calls(function) if enclosing is not None and not sites else []  # returned, called elsewhere
+        joined = joined_arguments([where._arguments_at(site) for where, site in sites] + through_values)
         if joined is not None:
-            bind_parameters(info, joined, env, self._default)
+            bind_parameters(function.params, joined, env, self._default)
         if sites:
             env.modes = self._modes_at_sites(sites)
         return env
@@ -231,6 +240,8 @@ class Interpreter(StatementWalker):
             key = self._index(node, env)
             entry = module_dict_entry(node, key, self.module.qualify)
             return entry if entry is not None else subscript(self.evaluate(node.value, env), key)
+        if isinstance(node, cst.Lambda):
+            return LambdaRef(node, self.module, dict(env.names))
         found = literal(node, lambda inner: self.evaluate(inner, env))
         return UNKNOWN if found is None else found
 
@@ -317,7 +328,9 @@ class Interpreter(StatementWalker):
         if isinstance(callee, Instance):
             return self.output_of(callee)
         if isinstance(callee, FunctionRef):
-            return self._enter(callee.info, node, env)
+            return self._enter(callee.info, node, env, closure_names=callee.closure, through_value=True)
+        if isinstance(callee, LambdaRef):
+            return interpreter_for(callee.module).call_lambda(callee, call_arguments(node, lambda inner: self.evaluate(inner, env)))
         if isinstance(callee, ClassRef):
             return self._qualified_call(callee.qualname, node, env)
         if isinstance(callee, Choice):
@@ -411,19 +424,24 @@ class Interpreter(StatementWalker):
         value = self.evaluate(node, env) if node is not None else UNKNOWN
         return value.value if isinstance(value, Constant) and isinstance(value.value, bool) and not value.overridable else None
 
-    def _enter(self, function: FunctionInfo, node: cst.Call, env: Env, receiver: Instance | None = None) -> Value:
+    def _enter(self, function: FunctionInfo, node: cst.Call, env: Env, receiver: Instance | None = None,
+               closure_names: dict[str, Value] | None = None, through_value: bool = False) -> Value:
         arguments = call_arguments(node, lambda inner: self.evaluate(inner, env))
         if receiver is not None:
             arguments = Arguments((receiver, *arguments.positional), arguments.keywords, arguments.exact)
+        if through_value:
+            remember_call(function.module, function.node, arguments)
         owner = (receiver, function.owner) if receiver is not None and function.owner is not None else None
-        value, modes, fields = interpreter_for(function.module).call(function, arguments, env, owner)
+        value, modes, fields = interpreter_for(function.module).call(function, arguments, env, owner, closure_names)
         env.modes.update(modes)
         env.fields.update(fields)
         return value
 
     def call(self, function: FunctionInfo, arguments: Arguments, caller: Env,
-             owner: tuple[Instance, ClassInfo] | None = None) -> tuple[Value, dict[Instance, frozenset[Mode]], dict[tuple[Instance, str], Value]]:
-        """Run ``function`` on these arguments: its return value, and the modes and attributes it leaves its arguments with."""
+             owner: tuple[Instance, ClassInfo] | None = None,
+             closure_names: dict[str, Value] | None = None) -> tuple[Value, dict[Instance, frozenset[Mode]], dict[tuple[Instance, str], Value]]:
+        """Run ``function`` on these arguments (a nested function: with the names it closes over): its return value,
+        and the modes and attributes it leaves its arguments with."""
         instances = [v for v in (*arguments.positional, *(value for _, value in arguments.keywords.entries)) if isinstance(v, Instance)]
         passed_fields = caller.fields_of(instances)
         try:
@@ -431,12 +449,15 @@ class Interpreter(StatementWalker):
             hash(key)
         except TypeError:
             key = None
+        if closure_names is not None:
+            key = None  # a closure is one object: not memoised by identity
         if key is not None and key in self._call_memo:
             return self._call_memo[key]
         if self._depth >= MAX_CALL_DEPTH:
             return UNKNOWN, {}, {}
         env = Env(dict(self.module_env.names), {i: caller.modes[i] for i in instances if i in caller.modes}, passed_fields)
-        bind_parameters(function, arguments, env, self._default)
+        env.names.update(closure_names or {})
+        bind_parameters(function.node.params, arguments, env, self._default)
         frame = Frame()
         self._depth += 1
         self._owners.append(owner)
@@ -453,6 +474,50 @@ class Interpreter(StatementWalker):
         if key is not None:
             self._call_memo[key] = result
         return result
+
+    def call_lambda(self, function: LambdaRef, arguments: Arguments) -> Value:
+        """Call a lambda of this module: its body, with the names it closes over and its parameters bound."""
+        remember_call(self.module, function.node, arguments)
+        if self._depth >= MAX_CALL_DEPTH:
+            return UNKNOWN
+        env = Env({**self.module_env.names, **function.closure})
+        bind_parameters(function.node.params, arguments, env, self._default)
+        self._depth += 1
+        try:
+            return self.evaluate(function.node.body, env)
+        finally:
+            self._depth -= 1
+
+    def lambda_env(self, node: cst.Lambda, env: Env) -> Env:
+        """``env`` (where the lambda is written) with its parameters bound to what every call through a value agrees on."""
+        inner = env.copy()
+        parameters = node.params
+        inner.names.update((param.name.value, UNKNOWN) for param in (*parameters.posonly_params, *parameters.params, *parameters.kwonly_params,
+                                                                     parameters.star_arg, parameters.star_kwarg) if isinstance(param, cst.Param))
+        joined = joined_arguments(self._value_calls(node))
+        if joined is not None:
+            bind_parameters(parameters, joined, inner, self._default)
+        return inner
+
+    def closure_at(self, definition: cst.FunctionDef, env: Env) -> dict[str, Value] | None:
+        enclosing = self.module.enclosing.get(id(definition))
+        return closure(enclosing, env) if enclosing is not None else None
+
+    def _value_calls(self, function: cst.FunctionDef | cst.Lambda) -> list[Arguments]:
+        """The arguments of the calls through a value of ``function``: the files importing this one are walked first."""
+        self.walk_importers()
+        return calls_of(self.module, function)
+
+    def walk_importers(self) -> None:
+        """Walk the project files importing this one (once): what they run with this file's objects is remembered."""
+        if self._importers_walked:
+            return
+        self._importers_walked = True
+        for importer in importers(self.module, None):
+            other = interpreter_for(importer)
+            other.walk(importer.module)
+            for function in importer.functions.values():
+                other.walk(function.node)
 
     def _default(self, expression: cst.BaseExpression) -> Value:
         """A parameter's default, evaluated in the function's module."""

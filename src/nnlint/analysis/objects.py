@@ -105,9 +105,9 @@ def joined_arguments(sites: list[Arguments]) -> Arguments | None:
     return Arguments(tuple(positional), keywords if isinstance(keywords, Mapping) else Mapping((), complete=False))
 
 
-def bind_parameters(function: FunctionInfo, arguments: Arguments, env: Env, default: Callable[[cst.BaseExpression], Value]) -> None:
-    """Call-site binding into ``env``: positional, keyword, default, ``*args`` and ``**kwargs`` parameters."""
-    parameters = function.node.params
+def bind_parameters(parameters: cst.Parameters, arguments: Arguments, env: Env, default: Callable[[cst.BaseExpression], Value]) -> None:
+    """Call-site binding into ``env`` (of a function's or a lambda's parameters): positional, keyword, default,
+    ``*args`` and ``**kwargs`` parameters."""
     named = [*parameters.posonly_params, *parameters.params]
 
     def value(passed: Value | None, param: cst.Param) -> Value:

@@ -19,16 +19,17 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from nnlint.analysis.imports import ImportMap
-from nnlint.analysis.sites import CallIndex
+from nnlint.analysis.sites import CallIndex, enclosing_functions
 from nnlint.parsing import parse_checked
 from nnlint.analysis.syntax import body_statements, small_statements, walk_statements
 from nnlint.resolution import module_name_for, resolve
 
 if TYPE_CHECKING:
-    from nnlint.analysis.values import Instance
+    from nnlint.analysis.values import Arguments, Instance
 
 MAX_CACHED_MODULES = 48
-MAX_REMEMBERED_LOOPS = 32  # per file whose objects other files loop over
+MAX_REMEMBERED_LOOPS = 32  # per file whose objects other files loop over (and calls per function value)
+MAX_REMEMBERED_FUNCTIONS = 256  # functions whose calls through values are kept
 
 
 @dataclass(eq=False)
@@ -114,6 +115,12 @@ class ModuleInfo:
     module: cst.Module
     package: str | None
     project: "Project"
+    codes: dict[int, str] = field(default_factory=dict)  # id(node of this tree) -> its code (``closures.py``)
+
+    @cached_property
+    def enclosing(self) -> dict[int, cst.FunctionDef]:
+        """id(nested function) -> the function whose body defines it."""
+        return enclosing_functions(self.module)
 
     @cached_property
     def imports(self) -> ImportMap:
@@ -185,6 +192,17 @@ class Project:
     import_words: dict[Path, "ImportWords"] = field(default_factory=dict)
     # loops over objects built in another file, by that file's key: (object, the loop's module, the loop)
     iterations: OrderedDict[str, list[tuple["Instance", ModuleInfo, cst.For]]] = field(default_factory=OrderedDict)
+
+    # calls through a value of a function or lambda, by (file key, its code): the arguments (``closures.py``)
+    value_calls: OrderedDict[tuple[str, str], list["Arguments"]] = field(default_factory=OrderedDict)
+
+    def remember_value_call(self, key: tuple[str, str], arguments: "Arguments") -> None:
+        found = self.value_calls.setdefault(key, [])
+        self.value_calls.move_to_end(key)
+        if len(found) < MAX_REMEMBERED_LOOPS and arguments not in found:
+            found.append(arguments)
+        while len(self.value_calls) > MAX_REMEMBERED_FUNCTIONS:
+            self.value_calls.popitem(last=False)
 
     def remember_iteration(self, source: "Instance", module: ModuleInfo, loop: cst.For) -> None:
         """A loop of ``module`` iterates ``source``, which another file built (read back by ``callers.loops_over``)."""

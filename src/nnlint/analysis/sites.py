@@ -54,6 +54,15 @@ def _scopes(module: cst.Module) -> list[tuple[Scope, list[cst.BaseStatement]]]:
     return scopes
 
 
+def enclosing_functions(module: cst.Module) -> dict[int, cst.FunctionDef]:
+    """id(nested function) -> the function whose body defines it (methods and module-level functions are absent)."""
+    found: dict[int, cst.FunctionDef] = {}
+    for scope, statements in _scopes(module):
+        if isinstance(scope, cst.FunctionDef):
+            found.update((id(statement), scope) for statement in syntax.walk_statements(statements) if isinstance(statement, cst.FunctionDef))
+    return found
+
+
 def own_parts(statement: cst.BaseStatement) -> list[cst.CSTNode]:
     """The expressions a statement evaluates itself (not those of the statements in its body)."""
     if isinstance(statement, cst.SimpleStatementLine):

@@ -46,6 +46,9 @@ class StatementWalker:
     def iterated(self, loop: cst.For, env: Env) -> Value:
         raise NotImplementedError
 
+    def closure_at(self, definition: cst.FunctionDef, env: Env) -> dict[str, Value] | None:
+        raise NotImplementedError
+
     def iterated_expression(self, expression: cst.BaseExpression, env: Env) -> Value:
         raise NotImplementedError
 
@@ -89,7 +92,7 @@ class StatementWalker:
                 end = self._walk_block(syntax.body_statements(statement.finalbody), end, frame)
             return end
         if isinstance(statement, cst.FunctionDef):
-            env.names[statement.name.value] = FunctionRef(self.function(statement))
+            env.names[statement.name.value] = FunctionRef(self.function(statement), self.closure_at(statement, env))
             return env
         if isinstance(statement, cst.ClassDef):
             env.names.pop(statement.name.value, None)

@@ -18,7 +18,7 @@ import libcst as cst
 from nnlint.analysis.torch_api import CLASSIFIER_FACTORIES, CLASSIFIER_ZOO_PREFIX, NON_CLASSIFIER_ZOO_PREFIXES, Kind
 
 if TYPE_CHECKING:
-    from nnlint.analysis.project import ClassInfo, FunctionInfo
+    from nnlint.analysis.project import ClassInfo, FunctionInfo, ModuleInfo
 
 
 class Mode(enum.Enum):
@@ -66,6 +66,16 @@ class Instance:
 @dataclass(frozen=True, eq=False)
 class FunctionRef:
     info: "FunctionInfo"
+    closure: "dict[str, Value] | None" = None  # a nested function: the enclosing function's names (``closures.py``)
+
+
+@dataclass(frozen=True, eq=False)
+class LambdaRef:
+    """A lambda as a value (``loss_fn = lambda out, y: F.nll_loss(out, y)``), with the names it closes over."""
+
+    node: cst.Lambda
+    module: "ModuleInfo"
+    closure: "dict[str, Value]"
 
 
 @dataclass(frozen=True)
@@ -155,7 +165,7 @@ class Arguments:
         return None
 
 
-Value = Union[Tensor, Instance, FunctionRef, Constant, Sequence, Mapping, ClassRef, Choice, _Unknown]
+Value = Union[Tensor, Instance, FunctionRef, LambdaRef, Constant, Sequence, Mapping, ClassRef, Choice, _Unknown]
 
 
 def join(left: Value, right: Value) -> Value:
