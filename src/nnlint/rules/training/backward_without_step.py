@@ -102,6 +102,22 @@ class BackwardWithoutStep(EachLoop, Rule):
                 loss_fn(model(x), y).backward()
                 xm.optimizer_step(opt)
         """, why="the optimizer is handed to code nnlint cannot see"),
+        Valid("""
+            import torch
+            g_opt = torch.optim.Adam(G.parameters())
+            d_opt = torch.optim.Adam(D.parameters())
+            def reset_grad():
+                g_opt.zero_grad()
+                d_opt.zero_grad()
+            for real in loader:
+                for _ in range(5):
+                    D(G(z).detach()).mean().backward()
+                    d_opt.step()
+                    reset_grad()
+                (-D(G(z)).mean()).backward()
+                g_opt.step()
+                reset_grad()
+        """, why="the critic's inner loop zeroes both optimizers; the generator's steps in the loop around it"),
     ]
     invalid = [
         Invalid("""
@@ -143,6 +159,14 @@ class BackwardWithoutStep(EachLoop, Rule):
         """, line=9),
     ]
 
+    def _stepped_around(self, loop: cst.For | cst.While, optimizer: Instance) -> bool:
+        """A loop around this one steps the optimizer (a critic's inner loop zeroes every optimizer's gradients)."""
+        info = self.context.info
+        scope = loop_scope(self.context.ancestors, info.module)
+        outer = [node for node in self.context.ancestors if isinstance(node, (cst.For, cst.While)) and node is not loop]
+        return any(event.op in (Op.STEP, Op.OPAQUE) and event.target in (None, optimizer)
+                   for around in outer for event in loop_events(around, info, scope))
+
     def _check(self, loop: cst.For | cst.While) -> None:
         info = self.context.info
         events = loop_events(loop, info, loop_scope(self.context.ancestors, info.module))
@@ -157,6 +181,8 @@ class BackwardWithoutStep(EachLoop, Rule):
             assert optimizer is not None
             seen.add(optimizer)
             if any(event.op in (Op.STEP, Op.OPAQUE) and event.target in (None, optimizer) for event in events):
+                continue
+            if self._stepped_around(loop, optimizer):
                 continue
             backward = events[next((i for i in backwards if i > index), backwards[0])]
             self.report(backward.node, optimizer=describe(zero, info), where=where(zero))
