@@ -39,3 +39,5 @@ HIGHER_IS_BETTER_WORDS = frozenset(
     ("accuracy", "acc", "f1", "precision", "recall", "auc", "auroc", "bleu", "sacrebleu", "rouge", "rouge1", "rouge2", "rougel",
      "rougelsum", "meteor", "chrf", "map", "iou", "miou", "dice", "exact", "matthews", "mcc", "pearson", "spearman", "top1", "top5")
 )
+#: model methods that replace the token embeddings (and a tied output layer) with new parameters
+EMBEDDING_RESIZE_METHODS = frozenset(("resize_token_embeddings",))
