@@ -6,6 +6,7 @@ import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.context import FileContext
+from nnlint.analysis.frameworks.facts import EMBEDDING_RESIZE_METHODS
 from nnlint.analysis.modules import has_parameters
 from nnlint.analysis.torch_api import NOT_OPTIMIZER_PREFIXES, OPTIMIZER_PREFIXES
 from nnlint.analysis.values import Instance, short
@@ -34,8 +35,9 @@ class StaleOptimizer(Rule):
     Remembers optimizers built from `model.parameters()` (also inside `filter(...)`,
     parameter-group dicts, `model.fc.parameters()`), and reports a later
     `model.fc = nn.Linear(...)`, `model.classifier[6] = ...`, `model.fc.weight =
-    nn.Parameter(...)` or `model = Net()` in the same function when the old optimizer
-    is used afterwards (`optimizer.step()`, or passed to a training function).
+    nn.Parameter(...)`, `model = Net()` or a Hugging Face
+    `model.resize_token_embeddings(len(tokenizer))` (new embedding parameters) in the
+    same function when the old optimizer is used afterwards (`optimizer.step()`, or passed to a training function).
     Silent when the optimizer is built again or given the new layer with
     `add_param_group`, when the new layer has no parameters (`nn.Identity()`), and
     when the model is only wrapped or moved (`model = model.to(device)`,
@@ -73,6 +75,17 @@ class StaleOptimizer(Rule):
     requires_text = ("parameters(",)
 
     valid = [
+        Valid("""
+            import torch
+            from transformers import AutoModelForCausalLM
+            model = AutoModelForCausalLM.from_pretrained("gpt2")
+            tokenizer.add_special_tokens({"pad_token": "<pad>"})
+            model.resize_token_embeddings(len(tokenizer))
+            optimizer = torch.optim.AdamW(model.parameters(), lr=5e-5)
+            for batch in loader:
+                model(**batch).loss.backward()
+                optimizer.step()
+        """, why="the embeddings are resized before the optimizer is built"),
         Valid("""
             import torch
             import torch.nn as nn
@@ -121,6 +134,17 @@ class StaleOptimizer(Rule):
         """, why="built in one branch, the model rebound in the other: never the same run"),
     ]
     invalid = [
+        Invalid("""
+            import torch
+            from transformers import AutoModelForCausalLM
+            model = AutoModelForCausalLM.from_pretrained("gpt2")
+            optimizer = torch.optim.AdamW(model.parameters(), lr=5e-5)
+            tokenizer.add_special_tokens({"pad_token": "<pad>"})
+            model.resize_token_embeddings(len(tokenizer))
+            for batch in loader:
+                model(**batch).loss.backward()
+                optimizer.step()
+        """, line=6),
         Invalid("""
             import torch
             import torch.nn as nn
@@ -182,6 +206,18 @@ class StaleOptimizer(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         if syntax.method_name(node) == "add_param_group" and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name):
             self._drop(node.func.value.value, id(self.context.scope()))
+        if syntax.method_name(node) in EMBEDDING_RESIZE_METHODS and isinstance(node.func, cst.Attribute):
+            self._resized(node, node.func.value)
+
+    def _resized(self, node: cst.Call, model: cst.BaseExpression) -> None:
+        """``model.resize_token_embeddings(n)`` builds new embedding (and tied output) parameters."""
+        chain, scope = syntax.dotted_name(model), id(self.context.scope())
+        built = self._built.get(scope, {})
+        here = self._branches()
+        for name, b in built.items():
+            if chain is not None and chain in b.chains and all(here.get(i, branch) == branch for i, branch in b.branches.items()):
+                self._pending.setdefault(name, []).append(
+                    _Replacement(node, scope, chain, "gets new embedding parameters from resize_token_embeddings()", f"{chain}.parameters()"))
 
     def visit_Name(self, node: cst.Name) -> None:
         entries = self._pending.get(node.value)
