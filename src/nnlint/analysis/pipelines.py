@@ -21,7 +21,7 @@ from nnlint.analysis import syntax
 from nnlint.analysis.bindings import Where, reaching_value, scope_index
 from nnlint.analysis.context import FileContext
 from nnlint.analysis.torch_api import EVAL_WORDS, LOADERS, TRAIN_WORDS, VALUE_KEEPING_METHODS
-from nnlint.analysis.values import Instance, Value
+from nnlint.analysis.values import Constant, Instance, Value
 from nnlint.analysis.wrappers import unwrap_iteration
 
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
@@ -56,6 +56,22 @@ def number(context: FileContext, node: cst.BaseExpression | None, where: Where |
         if where is not None and isinstance(where[0], cst.FunctionDef) and node.value not in scope_index(context.info, where[0]).defs:
             return _module_constant(context, node.value, depth - 1)
     return None
+
+
+#: what a message adds when the number is a command-line default
+OVERRIDABLE_NOTE = " (the default of a command-line option: what the script uses unless told otherwise)"
+
+
+def configured_number(context: FileContext, node: cst.BaseExpression) -> tuple[float, str, cst.CSTNode] | None:
+    """A number the semantic model follows from configuration (a config dict, a dataclass or namespace
+    field, an argparse default, a helper's parameter), with the note a message adds for a command-line
+    default, and where the fix goes: the literal that sets it when that is in this file, else ``node``."""
+    value = context.value(node)
+    if not isinstance(value, Constant) or isinstance(value.value, bool) or not isinstance(value.value, (int, float)):
+        return None
+    origin = value.origin
+    here = origin is not None and context.positions.range_of(origin) is not None
+    return float(value.value), OVERRIDABLE_NOTE if value.overridable else "", origin if here and origin is not None else node
 
 
 def _arithmetic(operator: cst.BaseBinaryOp, left: float, right: float) -> float | None:

@@ -4,7 +4,7 @@ import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.bindings import here
-from nnlint.analysis.pipelines import number
+from nnlint.analysis.pipelines import configured_number, number
 from nnlint.analysis.torch_api import DROPOUT_LAYERS, DROPOUT_PROBABILITY_FUNCTIONS, LAYERS_WITH_DROPOUT_OPTION
 from nnlint.rule import Invalid, Rule, Valid
 
@@ -17,8 +17,10 @@ class DropoutAsKeepProb(Rule):
     ## What it does
     Reports `nn.Dropout(p)` (and `Dropout1d/2d/3d`, `AlphaDropout`), `F.dropout(x, p)`
     and the `dropout=` option of `nn.LSTM`/`GRU`/`RNN`/`Transformer*`/`MultiheadAttention`
-    when `p` is known (a literal, arithmetic on literals, a name bound once to one) and
-    at least 0.8. A functional dropout called with `training=False` does nothing and is
+    when `p` is known (a literal, arithmetic on literals, a name bound once to one, or a
+    value the semantic model follows from configuration: a config dict, a dataclass
+    default, an argparse default) and at least 0.8. The finding lands on the literal
+    that sets it when that is in the file. A functional dropout called with `training=False` does nothing and is
     not reported.
 
     ## Why is this bad?
@@ -41,7 +43,7 @@ class DropoutAsKeepProb(Rule):
     code = "NN415"
     name = "dropout-as-keep-prob"
     checklist = (30,)
-    message = "dropout p={p:g} drops {share:.0%} of the units: p is the probability to drop, not to keep"
+    message = "dropout p={p:g}{source} drops {share:.0%} of the units: p is the probability to drop, not to keep"
     help = "pass the drop probability (1 - keep_prob), e.g. nn.Dropout(p=0.2)"
     requires_text = ("ropout",)
 
@@ -73,6 +75,15 @@ class DropoutAsKeepProb(Rule):
             import torch.nn.functional as F
             features = F.dropout(x, 0.9, training=False)
         """, why="training=False: the call does nothing"),
+        Valid("""
+            import argparse
+            import torch.nn as nn
+            parser = argparse.ArgumentParser()
+            parser.add_argument("--dropout", type=float, default=0.1)
+            parser.add_argument("--keep-prob", type=float, default=0.9)
+            args = parser.parse_args()
+            model = nn.Sequential(nn.Linear(8, 64), nn.Dropout(args.dropout), nn.Dropout(1 - args.keep_prob))
+        """, why="the configured drop probability is 0.1; a configured keep-probability is converted"),
     ]
     invalid = [
         Invalid("""
@@ -93,6 +104,21 @@ class DropoutAsKeepProb(Rule):
             encoder = nn.TransformerEncoderLayer(d_model=256, nhead=8, dropout=0.9)
             spatial = nn.Dropout2d(p=1.0)
         """, line=2),
+        Invalid("""
+            import argparse
+            import torch.nn as nn
+            parser = argparse.ArgumentParser()
+            parser.add_argument("--dropout", type=float, default=0.95)
+            args = parser.parse_args()
+            model = nn.Sequential(nn.Linear(8, 64), nn.Tanh(), nn.Dropout(args.dropout), nn.Linear(64, 1))
+        """, line=4),
+        Invalid("""
+            import torch.nn as nn
+            CONFIG = {"model": {"hidden": 128, "dropout": 0.85}}
+            def build(cfg):
+                return nn.Sequential(nn.Linear(20, cfg["hidden"]), nn.ReLU(), nn.Dropout(cfg["dropout"]))
+            model = build(CONFIG["model"])
+        """, line=2),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -108,6 +134,10 @@ class DropoutAsKeepProb(Rule):
             p = getattr(syntax.keyword(node, "dropout"), "value", None)
         else:
             return
-        value = number(self.context, p, here(self.context))
-        if p is not None and value is not None and _THRESHOLD <= value <= 1:
-            self.report(p, p=value, share=value)
+        if p is None:
+            return
+        value, source, at = number(self.context, p, here(self.context)), "", p
+        if value is None and (found := configured_number(self.context, p)) is not None:
+            value, source, at = found
+        if value is not None and _THRESHOLD <= value <= 1:
+            self.report(at, p=value, share=value, source=source)

@@ -4,9 +4,8 @@ import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.bindings import Where, here
-from nnlint.analysis.pipelines import literal_string, number
+from nnlint.analysis.pipelines import configured_number, literal_string, number
 from nnlint.analysis.torch_api import ADAPTIVE_OPTIMIZERS, OTHER_OPTIMIZERS, SGD_OPTIMIZERS
-from nnlint.analysis.values import Constant
 from nnlint.rule import Invalid, Rule, Valid
 
 _TOO_LOW = 1e-7
@@ -158,9 +157,10 @@ class ExtremeLearningRate(Rule):
             return
         lr, source, at = number(self.context, lr_node, where), "", lr_node
         if lr is None:
-            lr, source, at = self._configured(lr_node)
-        if lr is None:
-            return
+            found = configured_number(self.context, lr_node)
+            if found is None:
+                return
+            lr, source, at = found
         lr_node = at
         short = optimizer.rsplit(".", 1)[-1]
         if low and 0 <= lr <= _TOO_LOW:
@@ -171,16 +171,6 @@ class ExtremeLearningRate(Rule):
         elif optimizer in ADAPTIVE_OPTIMIZERS and lr >= 0.1:
             self.report(lr_node, lr=lr, source=source, extreme="too high", optimizer=short,
                         why="its steps are normalised, so a rate that suits SGD makes it diverge (try 1e-3)")
-
-    def _configured(self, lr_node: cst.BaseExpression) -> tuple[float | None, str, cst.CSTNode]:
-        """A rate the semantic model follows from configuration (a config dict, a dataclass, an argparse default),
-        and where the fix goes: the literal that sets it, when it is in this file."""
-        value = self.context.value(lr_node)
-        if not isinstance(value, Constant) or isinstance(value.value, bool) or not isinstance(value.value, (int, float)):
-            return None, "", lr_node
-        note = " (the default of a command-line option: what the script uses unless told otherwise)" if value.overridable else ""
-        here = value.origin is not None and self.context.positions.range_of(value.origin) is not None
-        return float(value.value), note, value.origin if here and value.origin is not None else lr_node
 
     @staticmethod
     def _sets_lr(element: cst.BaseExpression) -> bool:
