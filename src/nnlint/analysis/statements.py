@@ -9,18 +9,23 @@ evaluated by the interpreter (``Interpreter.evaluate``), which derives from this
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from nnlint.analysis import syntax
 from nnlint.analysis.containers import unpack
 from nnlint.analysis.env import Env
-from nnlint.analysis.project import FunctionInfo
+from nnlint.analysis.project import FunctionInfo, ModuleInfo
 from nnlint.analysis.values import UNKNOWN, Constant, FunctionRef, Instance, Mapping, Sequence, Value
 
+if TYPE_CHECKING:
+    from nnlint.analysis.interpreter import Interpreter
+
 MAX_REWALKED_LOOP_DEPTH = 4
-_AUGMENTED = {cst.AddAssign: cst.Add, cst.SubtractAssign: cst.Subtract, cst.MultiplyAssign: cst.Multiply, cst.DivideAssign: cst.Divide}
+_AUGMENTED: dict[type[cst.BaseAugOp], Callable[[], cst.BaseBinaryOp]] = {cst.AddAssign: cst.Add, cst.SubtractAssign: cst.Subtract, cst.MultiplyAssign: cst.Multiply, cst.DivideAssign: cst.Divide}
 
 
 @dataclass
@@ -34,8 +39,13 @@ class Frame:
 class StatementWalker:
     """Walks statements; ``evaluate`` and ``function`` come from the interpreter."""
 
+    module: ModuleInfo
     module_env: Env
     _loop_depth: int
+
+    def for_module(self, module: ModuleInfo) -> "Interpreter":
+        """The interpreter of another module (one per module, shared: ``interpreter.interpreter_for``)."""
+        raise NotImplementedError
 
     def evaluate(self, node: cst.BaseExpression, env: Env) -> Value:
         raise NotImplementedError
@@ -142,7 +152,7 @@ class StatementWalker:
             self._bind(small.target, self.evaluate(small.value, env), env)
         elif isinstance(small, cst.AugAssign):
             operator = _AUGMENTED.get(type(small.operator))
-            combined = cst.BinaryOperation(small.target, operator(), small.value) if operator is not None else small.value  # type: ignore[arg-type]
+            combined = cst.BinaryOperation(small.target, operator(), small.value) if operator is not None else small.value
             value = self.evaluate(combined, env)
             self._bind(small.target, value if operator is not None else UNKNOWN, env)
         elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Yield):
