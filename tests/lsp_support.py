@@ -83,6 +83,7 @@ def apply(text: str, edit: types.WorkspaceEdit, uri: str) -> str:
         return sum(len(line) for line in lines[: position.line]) + position.character
 
     for change in sorted(document_edit.edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+        assert not isinstance(change, types.SnippetTextEdit), change  # nnlint sends text edits, never snippets
         text = text[: offset(change.range.start)] + change.new_text + text[offset(change.range.end) :]
     return text
 
@@ -148,7 +149,9 @@ class RawSession:
         while True:
             header, separator, rest = self._buffer.partition(b"\r\n\r\n")
             if separator:
-                length = int(re.search(rb"Content-Length: *(\d+)", header)[1])
+                found = re.search(rb"Content-Length: *(\d+)", header)
+                assert found is not None, header  # every message the server writes has the header
+                length = int(found[1])
                 if len(rest) >= length:
                     self._buffer = rest[length:]
                     return json.loads(rest[:length])

@@ -65,7 +65,7 @@ def environ_default(arguments: Arguments) -> Value:
     return Constant(default.value, True, default.origin) if isinstance(default, Constant) else UNKNOWN
 
 
-def parser_call(parser: Instance, method: str, node: cst.Call, env: Env, evaluate: Evaluate, made: dict[int, Instance], module_key: str) -> Value:
+def parser_call(parser: Instance, method: str, node: cst.Call, env: Env, evaluate: Evaluate, made: dict[object, Instance], module_key: str) -> Value:
     """argparse: options are collected on the parser (in ``env``); ``parse_args()`` makes the namespace of their defaults
     (one per call, kept in ``made``)."""
     if method in ("add_argument_group", "add_mutually_exclusive_group"):
@@ -75,7 +75,7 @@ def parser_call(parser: Instance, method: str, node: cst.Call, env: Env, evaluat
         kind = syntax.keyword(node, "type")
         env.fields[(parser, name)] = option_default(arguments, syntax.dotted_name(kind.value) if kind else None)
     elif method == "set_defaults":
-        env.fields.update(((parser, name), Constant(v.value, True, v.origin) if isinstance(v, Constant) else UNKNOWN) for name, v in arguments.keywords.entries)
+        env.fields.update(((parser, name), Constant(v.value, True, v.origin) if isinstance(v, Constant) else UNKNOWN) for name, v in arguments.keywords.entries if isinstance(name, str))
     elif method in ("parse_args", "parse_known_args") and not arguments.positional and arguments.keywords.get("args") is None:
         if id(node) not in made:
             made[id(node)] = namespace({name: value for (owner, name), value in env.fields.items() if owner is parser}, node, module_key)

@@ -86,7 +86,7 @@ def _arithmetic(node: cst.BinaryOperation, evaluate: Evaluate) -> Value:
 def _dict(node: cst.Dict, evaluate: Evaluate) -> Value:
     mapping = Mapping(())
     for element in node.elements:
-        if isinstance(element, cst.StarredDictElement):
+        if not isinstance(element, cst.DictElement):  # ``**other``
             inner = evaluate(element.value)
             mapping = mapping.merged(inner if isinstance(inner, Mapping) else Mapping((), complete=False))
             continue
