@@ -113,10 +113,17 @@ class Event:
     helper: str | None = None  # the function it happens in, when not in the analysed body itself
     has_args: bool = False
     indent: str = ""  # indentation of ``statement`` relative to the analysed loop
+    inner: cst.CSTNode | None = field(default=None, compare=False)  # in a helper of the loop's own file: the call there
 
     @property
     def direct(self) -> bool:
         return self.helper is None
+
+    @property
+    def at(self) -> cst.CSTNode:
+        """Where the event happens in the loop's file, where a fix goes: the ``step()`` inside the helper
+        ``_run_batch()`` when that is in this file, else the call in the loop."""
+        return self.inner if self.inner is not None else self.node
 
 
 # --- reading a body into events -------------------------------------------------------------
@@ -314,10 +321,11 @@ class _Walker:
         if ("helper", key) not in cache:
             walker = _Walker(function.module, function.node, (*self.stack, key))
             cache[("helper", key)] = walker.block(syntax.body_statements(function.node.body), (), 0, "")
+        same_file = function.module is self.module
         for event in cache[("helper", key)]:  # type: ignore[attr-defined]
             yield _embed(event, node=at.node, statement=at.statement, path=(*at.path, *_forget(event.path, (Exit.RETURN,))),
                          depth=at.depth + event.depth, indent=at.indent, helper=event.helper or function.name, receiver=None,
-                         loss=None)
+                         loss=None, inner=event.at if same_file else None)
 
 
 _Evaluate = Callable[[cst.BaseExpression], Value]

@@ -7,8 +7,11 @@ from nnlint.analysis.interpreter import interpreter_for
 from nnlint.analysis.loops import EachLoop, enclosing_statements, loop_scope
 from nnlint.analysis.optim import Op, describe, loop_events, scheduler_optimizer
 from nnlint.analysis.torch_api import EPOCH_SCHEDULERS
-from nnlint.analysis.values import Instance
+from nnlint.analysis.bindings import Where
+from nnlint.analysis.sites import Scope
+from nnlint.analysis.values import UNKNOWN, Constant, Instance, Sequence, Value
 from nnlint.rule import Invalid, Rule, Valid
+from nnlint.rules.loop_events import because
 
 _FAST_DECAY = 0.95  # a decay factor per batch at most this: the rate is gone within an epoch
 _FEW_STEPS = 10  # a StepLR step_size this small is never meant in batches
@@ -181,7 +184,7 @@ class EpochSchedulerSteppedPerBatch(EachLoop, Rule):
                 continue
             evidence = self._epoch_units(scheduler, loop)
             if evidence is not None:
-                self.report(event.node, scheduler=describe(event, info), kind=kind, evidence=evidence)
+                self.report(event.at, scheduler=describe(event, info), kind=kind, evidence=evidence, because=because(event))
 
     def _epoch_units(self, scheduler: Instance, loop: cst.For | cst.While) -> str | None:
         """Why the scheduler's length is in epochs (quoted in the message), or None if that is not known."""
@@ -192,33 +195,48 @@ class EpochSchedulerSteppedPerBatch(EachLoop, Rule):
             return None
         code = self.context.module.code_for_node
         gamma_argument = argument if kind == "ExponentialLR" else syntax.argument(scheduler.call, 2, "gamma")
-        gamma = _number(gamma_argument) if gamma_argument is not None else 0.1
+        built = self._site(scheduler.call)
+        gamma = _number(self._value(gamma_argument, built)) if gamma_argument is not None else 0.1
         if kind == "ExponentialLR":
             return f"gamma={code(argument)} per batch" if gamma is not None and gamma <= _FAST_DECAY else None
-        size = _number(argument)
+        length = self._value(argument, built)  # milestones, T_max or step_size, as the model follows them
+        size = _number(length)
         if kind == "StepLR" and size is not None and size <= _FEW_STEPS and gamma is not None and gamma <= _FAST_DECAY:
             return f"step_size={code(argument)}: the rate is cut every {code(argument)} batches"
-        for bound in self._epoch_bounds(loop):
-            limit = _number(bound)
+        for bound, where in self._epoch_bounds(loop):
+            limit = _number(self._value(bound, where))
             if kind == "MultiStepLR":
-                values = [_number(e.value) for e in argument.elements] if isinstance(argument, (cst.List, cst.Tuple)) else []
+                values = [_number(item) for item in length.items] if isinstance(length, Sequence) and length.complete else []
                 if limit is not None and values and all(v is not None and v <= limit for v in values):
                     return f"milestones={code(argument)} within the {code(bound)} epochs"
-            elif code(argument) == code(bound) or (limit is not None and (value := _number(argument)) is not None and value <= limit):
+            elif code(argument) == code(bound) or (limit is not None and size is not None and size <= limit):
                 return f"{name}={code(argument)}, for {code(bound)} epochs"
         return None
 
-    def _epoch_bounds(self, loop: cst.For | cst.While) -> list[cst.BaseExpression]:
-        """The bounds of the `range(...)` loops around ``loop``, here or around the calls of its function."""
-        around: list[cst.CSTNode] = []
+    def _epoch_bounds(self, loop: cst.For | cst.While) -> list[tuple[cst.BaseExpression, Where | None]]:
+        """The bounds of the `range(...)` loops around ``loop``, here or around the calls of its function,
+        each with the statement it is evaluated before (``range(epochs)`` with ``def train(epochs=100)``)."""
+        around: list[tuple[cst.CSTNode, Scope]] = []
+        scope = loop_scope(self.context.ancestors, self.context.module)
         for node in reversed(self.context.ancestors[:-1]):
             if isinstance(node, cst.FunctionDef):
                 interpreter = interpreter_for(self.context.info)
-                for scope, statement, _ in interpreter.calls.by_name.get(node.name.value, []):
-                    around += enclosing_statements(scope, statement) or []
+                for caller, statement, _ in interpreter.calls.by_name.get(node.name.value, []):
+                    around += [(outer, caller) for outer in enclosing_statements(caller, statement) or []]
                 break
-            around.append(node)
-        return [bound for node in around if isinstance(node, cst.For) and (bound := _range_bound(node.iter)) is not None]
+            around.append((node, scope))
+        return [(bound, (where, node)) for node, where in around if isinstance(node, cst.For) and (bound := _range_bound(node.iter)) is not None]
+
+    def _site(self, call: cst.Call) -> Where | None:
+        site = interpreter_for(self.context.info).calls.by_call.get(id(call))
+        return (site[0], site[1]) if site is not None else None
+
+    def _value(self, node: cst.BaseExpression, where: Where | None) -> Value:
+        """What ``node`` holds just before the statement ``where``: a literal, or what the model follows there."""
+        if where is None:
+            return literal_value(node)
+        interpreter = interpreter_for(self.context.info)
+        return interpreter.value(node, interpreter.env_before(where[1], where[0]))
 
 
 def _range_bound(iterable: cst.BaseExpression) -> cst.BaseExpression | None:
@@ -228,12 +246,17 @@ def _range_bound(iterable: cst.BaseExpression) -> cst.BaseExpression | None:
     if not isinstance(iterable, cst.Call) or syntax.dotted_name(iterable.func) != "range" or not 1 <= len(iterable.args) <= 2:
         return None
     bound = iterable.args[-1].value
-    if isinstance(bound, cst.BinaryOperation) and isinstance(bound.operator, cst.Add) and _number(bound.right) == 1:
+    if isinstance(bound, cst.BinaryOperation) and isinstance(bound.operator, cst.Add) and _number(literal_value(bound.right)) == 1:
         bound = bound.left
     return bound
 
 
-def _number(node: cst.BaseExpression) -> float | None:
-    if isinstance(node, (cst.Integer, cst.Float)):
-        return float(node.evaluated_value)
+def literal_value(node: cst.BaseExpression) -> Value:
+    return Constant(node.evaluated_value) if isinstance(node, (cst.Integer, cst.Float)) else UNKNOWN
+
+
+def _number(value: Value) -> float | None:
+    """A known int or float (not a bool)."""
+    if isinstance(value, Constant) and isinstance(value.value, (int, float)) and not isinstance(value.value, bool):
+        return float(value.value)
     return None

@@ -17,6 +17,7 @@ from nnlint.analysis.optim import (
     zeroes,
 )
 from nnlint.rule import Invalid, Rule, Valid
+from nnlint.rules.loop_events import because
 
 
 class MisplacedGradClipping(EachLoop, Rule):
@@ -170,7 +171,7 @@ class MisplacedGradClipping(EachLoop, Rule):
             if clip.op is Op.CLIP and clip.depth == 0 and not _measures_only(clip.node, self.context.module):
                 problem = self._problem(events, index)
                 if problem is not None:
-                    self.report(clip.node, problem=problem)
+                    self.report(clip.at, problem=problem, because=because(clip))
 
     def _problem(self, events: list[Event], index: int) -> str | None:
         clip = events[index]

@@ -7,6 +7,7 @@ from nnlint.analysis.loops import EachLoop, indentation, loop_scope
 from nnlint.analysis.optim import Event, Op, describe, is_optimizer, loop_events, optimizer_steps, where, zeroes
 from nnlint.diagnostic import Applicability
 from nnlint.rule import Invalid, PendingFix, Rule, Valid
+from nnlint.rules.loop_events import because
 
 
 class MissingZeroGrad(EachLoop, Rule):
@@ -222,7 +223,7 @@ class MissingZeroGrad(EachLoop, Rule):
                 for x, y in loader:
                     optimizer.zero_grad
                     train_step(x, y)
-        """, line=12),
+        """, line=8),  # the step() in the helper, where the zero_grad() goes; the call in the loop is related
     ]
 
     def _check(self, loop: cst.For | cst.While) -> None:
@@ -235,7 +236,7 @@ class MissingZeroGrad(EachLoop, Rule):
             assert optimizer is not None
             if any(zeroes(event, optimizer, info) is not False for event in events if event.op in (Op.ZERO, Op.OPAQUE)):
                 continue
-            self.report(step.node, fix=self._fix(events, index, step), optimizer=describe(step, info), where=where(step))
+            self.report(step.at, fix=self._fix(events, index, step), optimizer=describe(step, info), where=where(step), because=because(step))
 
     def _fix(self, events: list[Event], index: int, step: Event) -> PendingFix | None:
         name = syntax.dotted_name(step.receiver) if step.receiver is not None and step.direct else None

@@ -6,6 +6,7 @@ from nnlint.analysis.loops import EachLoop, loop_scope
 from nnlint.analysis.optim import describe, loop_events, optimizer_steps, step_on_zeroed_gradients, where
 from nnlint.diagnostic import Severity
 from nnlint.rule import Invalid, Rule, Valid
+from nnlint.rules.loop_events import because
 
 
 class ZeroGradBetweenBackwardAndStep(EachLoop, Rule):
@@ -147,7 +148,7 @@ class ZeroGradBetweenBackwardAndStep(EachLoop, Rule):
             for x, y in loader:
                 loss_fn(model(x), y).backward()
                 update()
-        """, line=8),
+        """, line=4),  # the zero_grad() in the helper; the call in the loop is related
     ]
 
     def _check(self, loop: cst.For | cst.While) -> None:
@@ -156,4 +157,4 @@ class ZeroGradBetweenBackwardAndStep(EachLoop, Rule):
         for index, step in optimizer_steps(events):
             found = step_on_zeroed_gradients(events, index, info)
             if found is not None and found[0] == "between":
-                self.report(found[1].node, optimizer=describe(step, info), where=where(found[1]))
+                self.report(found[1].at, optimizer=describe(step, info), where=where(found[1]), because=because(found[1]))
