@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import libcst as cst
+
 from nnlint.analysis.callers import importers
+from nnlint.analysis.interpreter import interpreter_for
 from nnlint.analysis.values import UNKNOWN, Constant, Instance
 from tests.analysis.harness import project, value_at
 
@@ -198,3 +201,36 @@ def test_nn101_is_silent_when_the_loader_shuffles(tmp_path: Path) -> None:
 
 def test_nn101_is_silent_when_the_loop_in_the_other_file_does_not_train(tmp_path: Path) -> None:
     assert _unshuffled(tmp_path, call="detach") == []
+
+
+def test_a_method_starts_in_the_modes_its_callers_leave_held_models_in(tmp_path: Path) -> None:
+    from nnlint.analysis.values import Mode
+    from tests.analysis.harness import marked_statement
+    info = project(tmp_path, {
+        "engine.py": """
+            class Evaluator:
+                def __init__(self, model):
+                    self.model = model
+                def run(self):
+                    print(self.model)  # <-
+        """,
+        "train.py": """
+            import torch.nn as nn
+            from engine import Evaluator
+            class Trainer:
+                def __init__(self, model):
+                    self.model = model
+                def epoch(self):
+                    self.model.train()
+            model = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.1))
+            trainer = Trainer(model)
+            evaluator = Evaluator(model)
+            trainer.epoch()
+            evaluator.run()
+        """,
+    }, "engine.py")
+    interpreter = interpreter_for(info)
+    scope, statement = marked_statement(info)
+    env = interpreter.env_before(statement, scope)
+    model = interpreter.value(cst.parse_expression("self.model"), env)
+    assert isinstance(model, Instance) and env.modes.get(model) == frozenset({Mode.TRAIN})

@@ -50,6 +50,11 @@ def foreign_sites(module: ModuleInfo, name: str) -> list[tuple[ModuleInfo, Site]
     return found
 
 
+def foreign_method_sites(module: ModuleInfo, class_name: str, method: str) -> list[tuple[ModuleInfo, Site]]:
+    """Calls ``x.method(...)`` in the project files that import ``class_name`` from ``module`` (the caller checks ``x``)."""
+    return [(importer, site) for importer in importers(module, class_name) for site in importer.calls.by_attribute.get(method, [])]
+
+
 def importers(module: ModuleInfo, name: str | None) -> list[ModuleInfo]:
     """The project modules (at most ``MAX_IMPORTERS``, in path order) that import ``name`` from ``module``, or ``module``
     itself; with ``name`` None, any of its names."""

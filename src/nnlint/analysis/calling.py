@@ -48,8 +48,9 @@ class Calling(ScopeWalker):
              owner: tuple[Instance, ClassInfo] | None = None,
              closure_names: dict[str, Value] | None = None) -> tuple[Value, dict[Instance, frozenset[Mode]], dict[tuple[Instance, str], Value]]:
         """Run ``function`` on these arguments (a nested function: with the names it closes over): its return value,
-        and the modes and attributes it leaves its arguments with."""
-        instances = [v for v in (*arguments.positional, *(value for _, value in arguments.keywords.entries)) if isinstance(v, Instance)]
+        and the modes and attributes it leaves its arguments, and the objects they hold, with."""
+        passed = [v for v in (*arguments.positional, *(value for _, value in arguments.keywords.entries)) if isinstance(v, Instance)]
+        instances = [*passed, *self._held(passed, caller)]
         passed_fields = caller.fields_of(instances)
         try:
             key: object = (id(function.node), arguments, tuple(caller.modes.get(i) for i in instances), frozenset(passed_fields.items()))
@@ -81,6 +82,15 @@ class Calling(ScopeWalker):
         if key is not None:
             self._call_memo[key] = result
         return result
+
+    def _held(self, objects: list[Instance], env: Env) -> list[Instance]:
+        """The objects ``objects`` hold in their attributes (``trainer.model``): a method that calls
+        ``self.model.train()`` leaves the model in train mode for its caller."""
+        held: list[Instance] = []
+        for owner in objects:
+            fields = {**self.initial_fields(owner), **{name: value for (known, name), value in env.fields.items() if known is owner}}
+            held.extend(value for value in fields.values() if isinstance(value, Instance) and value not in objects and value not in held)
+        return held
 
     def call_lambda(self, function: LambdaRef, arguments: Arguments) -> Value:
         """Call a lambda of this module: its body, with the names it closes over and its parameters bound."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.analysis import syntax
-from nnlint.analysis.callers import foreign_sites, importers
+from nnlint.analysis.callers import foreign_method_sites, foreign_sites, importers
 from nnlint.analysis.closures import calls_of, closure
 from nnlint.analysis.containers import call_arguments
 from nnlint.analysis.env import Env
@@ -76,6 +76,9 @@ class ScopeWalker(StatementWalker):
         env.names.update((name, UNKNOWN) for name in info.local_names)
         if owner is not None and params:
             env.names[params[0]] = self._self_instance(owner)
+            sites = [(where, site) for where, site in self._method_sites(owner, function.name.value) if site[0] is not function]
+            if sites:
+                env.modes = self._modes_at_sites(sites)
             return env
         enclosing = self.module.enclosing.get(id(function))
         if enclosing is not None:  # a nested function: the enclosing function's names at its def
@@ -119,6 +122,20 @@ class ScopeWalker(StatementWalker):
         found = [(self, site) for site in self.calls.by_name.get(name, [])]
         if exported:
             found.extend((self.for_module(module), site) for module, site in foreign_sites(self.module, name))
+        return found
+
+    def _method_sites(self, owner: ClassInfo, name: str) -> list[tuple["ScopeWalker", Site]]:
+        """Calls ``x.name(...)`` whose ``x`` is an object of ``owner``: in this file (``self._validate()``) and in the
+        files importing the class (``evaluator.run()`` in train.py)."""
+        candidates = [(self, site) for site in self.calls.by_attribute.get(name, [])]
+        if self.module.classes.get(owner.name) is owner:
+            candidates.extend((self.for_module(module), site) for module, site in foreign_method_sites(self.module, owner.name, name))
+        found = []
+        for where, (scope, statement, call) in candidates:
+            assert isinstance(call.func, cst.Attribute)
+            receiver = where.value(call.func.value, where.env_before(statement, scope))
+            if isinstance(receiver, Instance) and receiver.cls is owner:
+                found.append((where, (scope, statement, call)))
         return found
 
     def _arguments_at(self, site: Site) -> Arguments:

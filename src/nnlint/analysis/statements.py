@@ -43,6 +43,10 @@ class StatementWalker:
     module_env: Env
     _loop_depth: int
 
+    def initial_fields(self, instance: Instance) -> dict[str, Value]:
+        """What ``__init__`` stores on ``instance`` (``fields.py``)."""
+        raise NotImplementedError
+
     def for_module(self, module: ModuleInfo) -> "Interpreter":
         """The interpreter of another module (one per module, shared: ``interpreter.interpreter_for``)."""
         raise NotImplementedError
