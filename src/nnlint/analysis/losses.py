@@ -38,6 +38,8 @@ from nnlint.analysis.torch_api import (
     NEUTRAL_METHODS,
     PASSTHROUGH_LAYERS,
     RESHAPE_METHODS,
+    ROW_LAYERS,
+    SIZE_ONLY_FACTORIES,
 )
 from nnlint.analysis.values import UNKNOWN, Constant, Instance, Kind, Tensor, Value, is_classifier_factory, short
 from nnlint.analysis.wrappers import iterated
@@ -79,22 +81,28 @@ def _loss_call(context: FileContext, node: cst.Call) -> LossCall | None:
     return LossCall(family, shown, syntax.argument(node, 0, "input"), constructor)
 
 
-def uses_loss(context: FileContext, family: str) -> bool:
-    """Some call in this file computes a loss of ``family`` (``BCE_WITH_LOGITS``: the file trains on logits),
-    named or through a loss object, wherever the object was built. Once per file and family, on first use."""
-    memo: dict[str, bool] = context.__dict__.setdefault("_loss_families", {})
-    if family not in memo:
+def models_trained_with(context: FileContext, families: frozenset[str]) -> frozenset[Instance]:
+    """The models whose output some call of this file feeds to a loss of ``families`` (``model(x)``, also through
+    ``torch.sigmoid(...)``, a view or a name), the loss named or an object wherever it was built. Once per file."""
+    memo: dict[frozenset[str], frozenset[Instance]] = context.__dict__.setdefault("_trained_with", {})
+    if families not in memo:
         interpreter = context.interpreter
-        memo[family] = False
+        found: set[Instance] = set()
         for scope, statement, call in interpreter.calls.by_call.values():
+            env = interpreter.env_before(statement, scope)
             qualname = context.qualify(call.func)
-            if qualname is None and isinstance(call.func, (cst.Name, cst.Attribute)):
-                callee = interpreter.value(call.func, interpreter.env_before(statement, scope))
+            if qualname is None and isinstance(call.func, (cst.Name, cst.Attribute, cst.Call)):  # criterion(...), nn.BCELoss()(...)
+                callee = interpreter.value(call.func, env)
                 qualname = callee.qualname if isinstance(callee, Instance) else None
-            if qualname in CLASSIFICATION_LOSSES and CLASSIFICATION_LOSSES[qualname][0] == family:
-                memo[family] = True
-                break
-    return memo[family]
+            prediction = syntax.argument(call, 0, "input")
+            if qualname not in CLASSIFICATION_LOSSES or CLASSIFICATION_LOSSES[qualname][0] not in families or prediction is None:
+                continue
+            reader = _Reader(context.info, lambda node, env=env: interpreter.value(node, env), _patched(env))
+            steps: list[Step] = []
+            _walk(prediction, (scope, statement), reader, steps, 0)
+            found.update(step.model for step in steps if step.model is not None)
+        memo[families] = frozenset(found)
+    return memo[families]
 
 
 # --- what a tensor went through last -------------------------------------------------------------
@@ -140,9 +148,13 @@ def final_steps(context: FileContext, expression: cst.BaseExpression) -> list[St
     """The operations ``expression`` went through, last first, as far as they are known."""
     steps: list[Step] = []
     nested = any(isinstance(node, _NESTED) for node in context.ancestors)  # a comprehension's own names are not the scope's
-    patched = frozenset(owner for (owner, _), value in context.env().fields.items() if not isinstance(value, (Constant, Tensor)))  # not a layer
-    _walk(expression, None if nested else here(context), _Reader(context.info, context.value, patched), steps, 0)
+    _walk(expression, None if nested else here(context), _Reader(context.info, context.value, _patched(context.env())), steps, 0)
     return steps
+
+
+def _patched(env: Env) -> frozenset[Instance]:
+    """The objects given a layer (or anything but a number or tensor) after they were built, on this path."""
+    return frozenset(owner for (owner, _), value in env.fields.items() if not isinstance(value, (Constant, Tensor)))
 
 
 def first_real_step(steps: list[Step], skip_reshapes: bool = False) -> Step | None:
@@ -272,6 +284,28 @@ def in_loader_loop(context: FileContext) -> bool:
         return False
     batch_size = syntax.keyword(value.call, "batch_size")
     return not (batch_size is not None and isinstance(batch_size.value, cst.Name) and batch_size.value.value == "None")  # no batching
+
+
+def batched_input(context: FileContext, step: Step) -> bool:
+    """The model of ``step`` (called in this file) is an ``nn.Sequential`` starting with a ``Linear`` and is given
+    a tensor made here with two sizes (``x = torch.randn(1000, 8)``): rows of features, so dim 0 of the output is
+    the batch. (Other ranks stay unknown: ``(3, 32, 32)`` may be one unbatched image, ``(C, L)`` one sequence.)"""
+    model, call = step.model, step.node
+    first = model.layers[0] if model is not None and model.qualname == "torch.nn.Sequential" and model.layers else None
+    if not isinstance(first, Instance) or first.qualname not in ROW_LAYERS or step.module_key != context.info.key:
+        return False
+    site = context.interpreter.calls.by_call.get(id(call))
+    argument = syntax.argument(call, 0) if site is not None else None
+    where: Where | None = (site[0], site[1]) if site is not None else None
+    for _ in range(4):
+        if not isinstance(argument, cst.Name):
+            break
+        found = reaching_value(context.info, argument.value, where)
+        argument, where = found if found is not None else (None, None)
+    if not isinstance(argument, cst.Call) or context.qualify(argument.func) not in SIZE_ONLY_FACTORIES or syntax.has_star_args(argument):
+        return False
+    sizes = [arg for arg in argument.args if arg.keyword is None]
+    return len(sizes) == 2 or (len(sizes) == 1 and isinstance(sizes[0].value, (cst.Tuple, cst.List)) and len(sizes[0].value.elements) == 2)
 
 
 # --- the head ----------------------------------------------------------------------------------------

@@ -109,6 +109,8 @@ LOSS_FUNCTIONS = _functional(
 
 #: layers whose output is an unnormalised score when they come last
 LOGIT_LAYERS = _nn("Linear", "LazyLinear", "Bilinear", "Conv1d", "Conv2d", "Conv3d", "LazyConv1d", "LazyConv2d", "LazyConv3d")
+#: layers that read rows of features: given a 2-D tensor, dim 0 is the batch
+ROW_LAYERS = _nn("Linear", "LazyLinear")
 #: where a scoring layer's number of outputs is: (position, keyword)
 LAYER_OUTPUTS = {
     "torch.nn.Linear": (1, "out_features"),
@@ -244,6 +246,8 @@ TENSOR_FACTORIES = frozenset(
     for name in ("zeros", "ones", "empty", "full", "arange", "range", "linspace", "logspace", "eye", "rand", "randn", "randint",
                  "randperm", "tensor", "Tensor", "FloatTensor", "LongTensor", "BoolTensor")
 )
+#: of those, the factories whose positional arguments are all sizes (``torch.randn(1000, 8)``: 1000 rows of 8)
+SIZE_ONLY_FACTORIES = frozenset(f"torch.{name}" for name in ("zeros", "ones", "empty", "rand", "randn"))
 #: tensor attributes and methods that read only a tensor's shape, type or device (not its values)
 SHAPE_ONLY_ATTRIBUTES = frozenset(("shape", "size", "dim", "ndim", "numel", "dtype", "device", "is_cuda", "new_zeros", "new_ones", "new_empty",
                                    "new_full"))

@@ -6,7 +6,7 @@ from functools import cached_property
 import libcst as cst
 
 from nnlint.analysis import syntax
-from nnlint.analysis.losses import compared_in_loop, compares, final_steps, head_outputs, head_step, in_loader_loop, model_step
+from nnlint.analysis.losses import batched_input, compared_in_loop, compares, final_steps, head_outputs, head_step, in_loader_loop, model_step
 from nnlint.analysis.torch_api import LOG_SOFTMAX_FUNCTIONS, SOFTMAX_FUNCTIONS, SOFTMAX_LAYERS
 from nnlint.analysis.values import Instance, Tensor, short
 from nnlint.rule import Invalid, Rule, Valid
@@ -26,7 +26,9 @@ class SoftmaxOverBatch(Rule):
     method or `nn.Softmax(dim=0)` layer) and an `argmax(0)` / `torch.max(out, 0)`
     whose indices are compared with labels, over `dim=0` of a model's output
     (your `nn.Module`, an `nn.Sequential`, a torchvision/timm classifier) known
-    to be class scores: dim 0 of those outputs is the batch.
+    to be class scores: dim 0 of those outputs is the batch. Outside a loader
+    loop, the same holds for an `nn.Sequential` starting with a `Linear` that is
+    given rows made in the file (`x = torch.randn(1000, 8)`).
 
     ## Why is this bad?
     Model outputs are `(batch, classes, ...)`. A softmax over dim 0 makes each
@@ -94,6 +96,17 @@ class SoftmaxOverBatch(Rule):
                 best_sample_per_class = model(x).argmax(0)
                 keep.append(x[best_sample_per_class])
         """, why="transposed first; an argmax over the batch used to pick samples, not compared with labels"),
+        Valid("""
+            import torch
+            import torch.nn as nn
+            import torch.nn.functional as F
+            x = torch.randn(1000, 8)
+            model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4))
+            probs = F.softmax(model(x), dim=1)
+            cnn = nn.Sequential(nn.Conv2d(3, 8, 3), nn.Flatten(), nn.LazyLinear(10))
+            image = torch.randn(3, 32, 32)
+            single = F.softmax(cnn(image), dim=0)
+        """, why="rows of synthetic data normalised over the classes; one unbatched image: dim 0 is not known to be a batch"),
     ]
     invalid = [
         Invalid("""
@@ -141,17 +154,28 @@ class SoftmaxOverBatch(Rule):
             for images, labels in DataLoader(mnist, batch_size=64):
                 probs = to_probs(model(images))
         """, line=6),
+        Invalid("""
+            import torch
+            import torch.nn as nn
+            import torch.nn.functional as F
+            x = torch.randn(1000, 8)
+            model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4))
+            with torch.no_grad():
+                class_probs = F.softmax(model(x), dim=0)
+        """, line=7),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
         found = self._over_dim_zero(node)
-        if found is None or not in_loader_loop(self.context):
+        if found is None:
             return
         tensor, op, kind = found
         steps = final_steps(self.context, tensor)
         model = model_step(steps)
         if model is None or not isinstance(self.context.value(model.node), Tensor):
             return  # not a model's output known to be class scores
+        if not in_loader_loop(self.context) and not batched_input(self.context, model):
+            return  # dim 0 is known to be the batch for a loader's batches, or an input made here as rows
         head = head_step(steps)
         if head is not None and head_outputs(head) == 1:
             return

@@ -3,11 +3,12 @@ from __future__ import annotations
 import libcst as cst
 
 from nnlint.analysis import syntax
-from nnlint.analysis.losses import final_steps, kind_of, model_step, uses_loss
+from nnlint.analysis.losses import final_steps, kind_of, model_step, models_trained_with
 from nnlint.analysis.values import Kind
-from nnlint.analysis.torch_api import ALL_ANY_REDUCTIONS, BCE_WITH_LOGITS, COMPARISON_FUNCTIONS
+from nnlint.analysis.torch_api import ALL_ANY_REDUCTIONS, BCE, BCE_WITH_LOGITS, COMPARISON_FUNCTIONS
 from nnlint.rule import Invalid, Rule, Valid
 
+_BINARY_LOSSES = frozenset((BCE, BCE_WITH_LOGITS))  # a model trained with either outputs logits where it is raw
 _ORDERING = (cst.GreaterThan, cst.GreaterThanEqual, cst.LessThan, cst.LessThanEqual)
 _COMPARE_METHODS = frozenset(("gt", "ge", "lt", "le"))
 
@@ -17,10 +18,10 @@ class ThresholdOnWrongScale(Rule):
 
     ## What it does
     Reports a comparison (`>`, `>=`, `<`, `<=`, `torch.gt`, `.ge(...)`) with 0 of
-    a sigmoid output or of a model's softmax output, and — in a file that trains with
-    `BCEWithLogitsLoss` / `F.binary_cross_entropy_with_logits` — a comparison of
-    a model's raw output (logits) with a number between 0 and 1, or a
-    `torch.round` of it.
+    a sigmoid output or of a model's softmax output, and a comparison of a model's
+    raw output (logits) with a number between 0 and 1, or a `torch.round` of it,
+    when this file trains that model with a binary cross-entropy loss
+    (`BCEWithLogitsLoss` on the output, or `BCELoss` on its sigmoid).
 
     ## Why is this bad?
     A probability is never below 0, so `sigmoid(z) > 0` is true for every sample:
@@ -50,7 +51,7 @@ class ThresholdOnWrongScale(Rule):
     checklist = (21,)
     message = "{what} {compared}: {why}"
     help = "threshold probabilities at 0.5 and logits at 0"
-    requires_text = ("sigmoid", "Sigmoid", "softmax", "Softmax", "WithLogits", "with_logits")
+    requires_text = ("sigmoid", "Sigmoid", "softmax", "Softmax", "BCE", "binary_cross_entropy")
 
     valid = [
         Valid("""
@@ -90,6 +91,15 @@ class ThresholdOnWrongScale(Rule):
             loss = nn.MSELoss()(model(x), y)  # MSE, not BCEWithLogitsLoss: a regression on 0/1 targets
             preds = model(x) > 0.5
         """, why="the logits loss is only named in a comment: no call in this file computes it"),
+        Valid("""
+            import torch
+            import torch.nn as nn
+            classifier = nn.Sequential(nn.Linear(10, 1))
+            regressor = nn.Sequential(nn.Linear(10, 1))
+            loss = nn.BCELoss()(torch.sigmoid(classifier(x)), y) + nn.MSELoss()(regressor(x), t)
+            hits = torch.sigmoid(classifier(x)) > 0.5
+            high = regressor(x) > 0.5
+        """, why="the model trained with BCE is thresholded on its sigmoid; the one above 0.5 is a regression"),
     ]
     invalid = [
         Invalid("""
@@ -125,6 +135,13 @@ class ThresholdOnWrongScale(Rule):
             correct = (torch.round(out) == labels).sum()
             hits = out.ge(0.5)
         """, line=7),
+        Invalid("""
+            import torch
+            import torch.nn as nn
+            model = nn.Sequential(nn.Linear(10, 16), nn.ReLU(), nn.Linear(16, 1))
+            loss = nn.BCELoss()(torch.sigmoid(model(x)), y)
+            preds = model(x) > 0.5
+        """, line=5),
     ]
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
@@ -156,14 +173,16 @@ class ThresholdOnWrongScale(Rule):
             if value is not None and (value.kind is Kind.SIGMOID or (value.kind is Kind.PROBS and self._of_model(tensor))):
                 self.report(node, what=f"{value.kind.value} ({value.origin})", compared="compared with 0",
                             why="they are never below 0, so this is the same for every sample; threshold at 0.5")
-        elif 0 < threshold < 1 and uses_loss(self.context, BCE_WITH_LOGITS):
+        elif 0 < threshold < 1:
             model = model_step(final_steps(self.context, tensor), skip_reshapes=True)
+            if model is None or model.model not in models_trained_with(self.context, _BINARY_LOSSES):
+                return
             value = kind_of(self.context, tensor)
-            if model is None or value is None or value.kind is not Kind.LOGITS:
+            if value is None or value.kind is not Kind.LOGITS:
                 return
             name = self.context.module.code_for_node(model.node.func)
             compared = "rounded (a threshold at 0.5)" if rounding else f"compared with {threshold:g}"
-            self.report(node, what=f"the raw output of {name} (logits: this file trains with a logits loss)", compared=compared,
+            self.report(node, what=f"the raw output of {name} (logits: this file trains it with a binary cross-entropy loss)", compared=compared,
                         why="a logit is not a probability; threshold logits at 0, or torch.sigmoid(logits) at 0.5")
 
     def _of_model(self, tensor: cst.BaseExpression) -> bool:
