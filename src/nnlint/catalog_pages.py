@@ -20,7 +20,6 @@ from pathlib import Path
 from types import MappingProxyType
 
 from nnlint.catalog import RuleDoc, all_docs
-from nnlint.commands.rules import render_page
 from nnlint.reporters.checklist_titles import TITLES
 
 README = "README.md"
@@ -79,6 +78,26 @@ NOT_COVERED: Mapping[int, str] = MappingProxyType({
     36: "planned: a static check for extreme learning rates and scheduler order; the doctor's update ratio",
     37: "planned: a static check for unguarded log/div/sqrt, the tracer's NaN-prone ops, the doctor's NaN origin",
 })
+
+
+def render_page(doc: RuleDoc) -> str:
+    """The markdown page of a rule: ``rules/<CODE>.md`` is this text, ``nnlint rule CODE`` shows it."""
+    items = ", ".join(f"{item} ({TITLES.get(item, '')})" for item in doc.checklist) or "none (a code about nnlint itself)"
+    facts = [
+        f"- **Code:** `{doc.code}`  ",
+        f"- **Checklist items:** {items}  ",
+        f"- **Half:** {doc.source}  ",
+        f"- **Default severity:** {doc.severity.label}  ",
+        f"- **Fixable:** {'yes' if doc.fixable else 'no'}  ",
+        f"- **Enabled by default:** {'yes' if doc.default_enabled else 'no'}",
+    ]
+    return f"# {doc.code} {doc.name}\n\n{doc.summary}\n\n" + "\n".join(facts) + f"\n\n{_body(doc.docs)}\n"
+
+
+def _body(docs: str) -> str:
+    """The docs without their summary line: a static rule's docstring opens with it, NT/ND docs open with a heading."""
+    first, _, rest = docs.strip().partition("\n")
+    return docs.strip() if first.startswith("#") else rest.strip()
 
 
 def generate(docs: Sequence[RuleDoc] | None = None) -> dict[str, str]:

@@ -15,7 +15,7 @@ from nnlint.reporters import FORMATS
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("check", help="check training scripts (the default command)", description=__doc__)
+    parser = subparsers.add_parser("check", description=__doc__)
     parser.add_argument("paths", nargs="*", default=["."], help="files, directories or globs; '-' reads standard input")
     parser.add_argument("--format", choices=FORMATS, default="full", help="output format (default: full)")
     parser.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to enable instead of the defaults (ALL for every rule)")

@@ -10,7 +10,7 @@ from nnlint.config import ConfigError, find_config
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("clean", help=f"remove the result cache ({DEFAULT_DIRECTORY}/)")
+    parser = subparsers.add_parser("clean", description=f"Remove the result cache ({DEFAULT_DIRECTORY}/).")
     parser.add_argument("--cache-dir", type=Path, help="the cache directory to remove (default: the one 'nnlint check' uses here)")
     parser.set_defaults(handler=run)
 

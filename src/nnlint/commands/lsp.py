@@ -21,7 +21,7 @@ _SERVER_PACKAGES = ("pygls", "lsprotocol")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("lsp", help="run the language server for editors (stdio)", description=__doc__)
+    parser = subparsers.add_parser("lsp", description=__doc__)
     parser.add_argument("--stdio", action="store_true", help="talk LSP over standard input/output (the default and only transport)")
     parser.add_argument("--max-file-size", type=_non_negative, default=DEFAULT_MAX_FILE_BYTES / MB, metavar="MB",
                         help=f"do not check documents larger than this; they get one diagnostic saying so (default: {DEFAULT_MAX_FILE_BYTES / MB:g}; 0: no limit)")
