@@ -319,6 +319,8 @@ PERMUTATION_FUNCTIONS = frozenset(("numpy.random.permutation", "torch.randperm")
 COPYING_SHUFFLES = frozenset(("sklearn.utils.shuffle",))
 #: calls that reset the global random state (two shuffles after the same seed draw the same order)
 RNG_RESETS = frozenset(("numpy.random.seed", "numpy.random.set_state", "random.seed", "random.setstate"))
+#: estimator methods (sklearn's API) whose result has the rows of their first argument, in its order
+ROW_KEEPING_TRANSFORMS = frozenset(("transform", "fit_transform", "inverse_transform"))
 #: calls that take inputs and labels together and keep their rows paired from then on
 PAIRING_CALLS = frozenset(("torch.utils.data.TensorDataset", "torch.utils.data.dataset.TensorDataset", "sklearn.model_selection.train_test_split"))
 #: functions that split data into train and held-out parts: qualified name -> how messages name it

@@ -10,6 +10,7 @@ from nnlint.analysis.bindings import reaching_value, root_name, scope_index
 from nnlint.analysis.sites import Scope, own_parts
 from nnlint.analysis.torch_api import (
     ARRAY_CONVERTERS, COPYING_SHUFFLES, IN_PLACE_SHUFFLES, PAIRING_CALLS, PERMUTATION_FUNCTIONS, RNG_MAKERS, RNG_RESETS,
+    ROW_KEEPING_TRANSFORMS,
 )
 from nnlint.analysis.values import Instance
 from nnlint.rule import Invalid, Rule, Valid
@@ -135,6 +136,17 @@ class InputsLabelsShuffledApart(Rule):
                 for i in range(0, len(images), bs):
                     yield images[i:i + bs], labels[i:i + bs]
         """, line=3),
+        Invalid("""
+            import numpy as np
+            from sklearn.model_selection import train_test_split
+            from sklearn.preprocessing import StandardScaler
+            table = np.loadtxt("houses.csv", delimiter=",")
+            features, prices = table[:, :-1], table[:, -1]
+            rng = np.random.default_rng(0)
+            rng.shuffle(features)
+            features = StandardScaler().fit_transform(features)
+            x_train, x_test, y_train, y_test = train_test_split(features, prices, test_size=0.2)
+        """, line=7),
     ]
 
     def visit_Module(self, node: cst.Module) -> None:
@@ -279,6 +291,8 @@ class InputsLabelsShuffledApart(Rule):
                 node = node.func.value
             elif isinstance(node, cst.Call) and node.args and self.context.qualify(node.func) in ARRAY_CONVERTERS:
                 node = node.args[0].value
+            elif isinstance(node, cst.Call) and node.args and syntax.method_name(node) in ROW_KEEPING_TRANSFORMS:
+                node = node.args[0].value  # StandardScaler().fit_transform(X): X's rows, scaled
             else:
                 return None
 
