@@ -21,7 +21,9 @@ class EvalWithoutEvalMode(Rule):
     `evaluate`/`validate`/`test` — that run a model still in training mode, and
     training loops that run a model left in eval mode by the validation pass of
     the previous epoch (`model.eval()` without `model.train()` before the next
-    training pass). It follows `model.eval()`/`model.train()` through
+    training pass) or by an evaluation helper the training loop itself calls
+    every N steps (`if step % eval_steps == 0: evaluate(model)`) with no
+    `model.train()` after it. It follows `model.eval()`/`model.train()` through
     assignments, branches, loops and helper functions (`def evaluate(model, loader):
     model.eval() ...` called from the epoch loop).
 
@@ -69,6 +71,21 @@ class EvalWithoutEvalMode(Rule):
     requires_text = ("torch",)
 
     valid = [
+        Valid("""
+            import torch
+            import torch.nn as nn
+            model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.5), nn.Linear(8, 2))
+            def evaluate(model):
+                model.eval()
+                with torch.no_grad():
+                    return sum(model(x).sum() for x, _ in val_loader)
+            model.train()
+            for step, (x, y) in enumerate(train_loader):
+                loss_fn(model(x), y).backward()
+                if step % 100 == 0:
+                    print(evaluate(model))
+                    model.train()
+        """, why="the loop switches back to training mode after each evaluation"),
         Valid("""
             import torch.nn as nn
             model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.5), nn.Linear(8, 2))
@@ -149,6 +166,20 @@ class EvalWithoutEvalMode(Rule):
         """, why="model.eval() was called before the helper runs"),
     ]
     invalid = [
+        Invalid("""
+            import torch
+            import torch.nn as nn
+            model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.5), nn.Linear(8, 2))
+            def evaluate(model):
+                model.eval()
+                with torch.no_grad():
+                    return sum(model(x).sum() for x, _ in val_loader)
+            model.train()
+            for step, (x, y) in enumerate(train_loader):
+                loss_fn(model(x), y).backward()
+                if step % 100 == 0:
+                    print(evaluate(model))
+        """, line=10),
         Invalid("""
             import torch
             import torch.nn as nn
@@ -272,14 +303,21 @@ class EvalWithoutEvalMode(Rule):
             # training: only the mixed case (eval for validation leaks into the next epoch) — a model put in
             # eval mode on purpose before training (frozen BatchNorm) is {EVAL} throughout and stays silent
             expected = {Mode.TRAIN, Mode.EVAL} if training_loop else {Mode.TRAIN}
-            if env.modes.get(model) != expected:
+            # or, in training, eval mode set inside the loop (an evaluation helper every N steps) and never undone there
+            flipped = training_loop and env.modes.get(model) == {Mode.TRAIN} and self._mode_at(call, model) == expected
+            if env.modes.get(model) != expected and not flipped:
                 continue
             layers, known = mode_dependent_layers(model)
             if known and not layers:
                 continue
             reported.add(model)
-            self.report(call, fix=self._fix(call, node, training_loop), model=self._name(call), problem=self._problem(training_loop),
+            self.report(call, fix=None if flipped else self._fix(call, node, training_loop), model=self._name(call), problem=self._problem(training_loop),
                         layers=f" ({', '.join(layers)} inside)" if layers else "")
+
+    def _mode_at(self, call: cst.Call, model: Instance) -> frozenset[Mode] | None:
+        """The model's mode at the statement of ``call`` (what earlier iterations of its loop left)."""
+        site = self.context.interpreter.calls.by_call.get(id(call))
+        return self.context.interpreter.env_before(site[1], site[0]).modes.get(model) if site is not None else None
 
     def _evaluating(self) -> bool:
         if self.context.under_no_grad():
