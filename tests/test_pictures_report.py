@@ -106,6 +106,11 @@ def test_every_charted_code_is_a_doctor_code() -> None:
     assert chart_of("ND161") == "updates" and chart_of("NN301") is None
 
 
+def test_cross_entropy_on_probabilities_points_at_the_loss_chart() -> None:
+    """ND124's evidence is a loss that sits at chance level from the first step: the loss chart shows it."""
+    assert chart_of("ND124") == "loss"
+
+
 def test_a_report_from_hand_written_metrics_skips_what_was_not_measured() -> None:
     pytest.importorskip("plotly")
     from nnlint.pictures.doctor_report import render_report

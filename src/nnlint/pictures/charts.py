@@ -13,7 +13,7 @@ from nnlint.diagnostic import Diagnostic
 
 #: chart id -> (title, finding codes whose evidence it shows)
 CHARTS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "loss": ("loss per optimizer step", ("ND111", "ND121", "ND122", "ND123", "ND131", "ND171")),
+    "loss": ("loss per optimizer step", ("ND111", "ND121", "ND122", "ND123", "ND124", "ND131", "ND171")),
     "gradient-flow": ("gradient flow", ("ND141", "ND142", "ND143", "ND144", "ND145")),
     "updates": ("update/weight ratio", ("ND161",)),
     "activations": ("activations", ("ND151", "ND152", "ND153")),
