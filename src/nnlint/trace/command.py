@@ -19,12 +19,11 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from nnlint.doctor.command import positive_float
 from nnlint.trace.errors import TraceUsageError, describe_exception
+from nnlint.trace.formats import GRAPH_FORMATS
 from nnlint.trace.spec import DTYPES, parse_dtype, parse_inputs
 
 if TYPE_CHECKING:
     from nnlint.trace.report import CaptureInfo, SummaryRow
-
-GRAPH_FORMATS = (".graphml", ".dot", ".gv", ".json", ".html", ".htm")  # as in nnlint.trace.export, without networkx
 
 EPILOG = """\
 examples:

@@ -17,8 +17,8 @@ from typing import Any, TextIO
 import networkx
 
 from nnlint.output_file import write_output
-from nnlint.trace.command import GRAPH_FORMATS as FORMATS
 from nnlint.trace.errors import TraceUsageError
+from nnlint.trace.formats import GRAPH_FORMATS as FORMATS
 from nnlint.trace.html import fill, render_html
 
 #: Graph attributes whose names are Graphviz attributes with another meaning -> their names in DOT files.

@@ -10,26 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 
-from torch import fx
-
-from nnlint.trace.facts import Context, NodeFacts
+from nnlint.trace.facts import Context
 from nnlint.trace.findings import Finding
 
 Check = Callable[[Context], Iterable[Finding]]
-
-
-def describe_op(node: fx.Node, facts: NodeFacts) -> str:
-    """``Linear `fc` `` for a module call, `` `view` `` for an operation; with its module."""
-    if node.op == "call_module":
-        return f"{facts.module_type} `{node.target}`"
-    inside = f" in `{facts.module}`" if facts.module else ""
-    return f"`{facts.kind}`{inside}"
-
-
-def flag(facts: NodeFacts, finding: Finding) -> Finding:
-    """Mark the node blamed by ``finding`` and return the finding."""
-    facts.flags[finding.code] = finding.message
-    return finding
 
 
 def run_checks(ctx: Context, ignore: Collection[str] = ()) -> list[Finding]:

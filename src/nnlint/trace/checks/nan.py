@@ -13,7 +13,7 @@ from typing import Any
 from torch import fx
 
 from nnlint.trace import ops
-from nnlint.trace.checks import describe_op, flag
+from nnlint.trace.checks.marking import describe_op, flag
 from nnlint.trace.facts import Context, NodeFacts
 from nnlint.trace.findings import Finding
 from nnlint.trace.ranges import origin
