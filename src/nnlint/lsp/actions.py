@@ -21,8 +21,8 @@ from lsprotocol.converters import get_converter
 from nnlint.autofix import fixed_text
 from nnlint.diagnostic import Applicability, Diagnostic, Edit, Position, Range
 from nnlint.fixes import apply_edits
+from nnlint.lsp.kinds import FIX_ALL_KIND
 from nnlint.lsp.messages import CheckedDocument
-from nnlint.lsp.server import FIX_ALL_KIND
 from nnlint.lsp.units import lsp_diagnostic, position
 from nnlint.parsing import SYNTAX_ERROR_CODE
 from nnlint.reporters.positions import SourceLines

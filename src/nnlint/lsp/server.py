@@ -31,6 +31,7 @@ from pygls.workspace import TextDocument
 
 from nnlint import __version__
 from nnlint.lsp.checking import CheckingProcess, ServerLimits
+from nnlint.lsp.kinds import FIX_ALL_KIND
 from nnlint.lsp.messages import CheckedDocument, CheckRequest
 from nnlint.lsp.protocol import NnlintProtocol, open_text_document
 from nnlint.lsp.units import UTF16, lsp_diagnostic
@@ -39,7 +40,6 @@ from nnlint.reporters.positions import SourceLines
 DEBOUNCE_SECONDS = 0.3
 PYTHON_SUFFIXES = (".py", ".pyi")
 CONFIG_NAME = "pyproject.toml"
-FIX_ALL_KIND = f"{types.CodeActionKind.SourceFixAll.value}.nnlint"  # what the server advertises; actions.py builds it
 _CONVERTER = get_converter()
 
 
