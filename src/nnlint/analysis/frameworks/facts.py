@@ -41,3 +41,41 @@ HIGHER_IS_BETTER_WORDS = frozenset(
 )
 #: model methods that replace the token embeddings (and a tied output layer) with new parameters
 EMBEDDING_RESIZE_METHODS = frozenset(("resize_token_embeddings",))
+
+# --- PyTorch Lightning ---------------------------------------------------------------------------
+
+LIGHTNING_MODULES = frozenset(
+    f"{package}{module}LightningModule"
+    for package in ("pytorch_lightning.", "lightning.pytorch.", "lightning.")
+    for module in ("", "core.", "core.module.", "core.lightning.")
+)
+#: the LightningModule method Lightning runs as the body of its training loop (zero_grad / backward / step around it)
+LIGHTNING_TRAINING_HOOKS = frozenset(("training_step",))
+#: LightningModule methods Lightning runs with the module in eval mode and autograd off (``model.eval()`` + ``torch.no_grad()``)
+LIGHTNING_EVALUATION_HOOKS = frozenset(("validation_step", "test_step", "predict_step"))
+LIGHTNING_CONFIGURE_OPTIMIZERS = "configure_optimizers"
+#: LightningModule methods that return what ``configure_optimizers`` gave (one optimizer, or a list of them) / run a backward
+LIGHTNING_OPTIMIZERS_METHOD = "optimizers"
+LIGHTNING_MANUAL_BACKWARD = "manual_backward"
+#: the attribute that switches Lightning's automatic optimisation (default True) off
+LIGHTNING_AUTOMATIC_OPTIMIZATION = "automatic_optimization"
+#: keys of a ``configure_optimizers`` dict, and of its ``lr_scheduler`` config; an absent interval is "epoch"
+LIGHTNING_OPTIMIZER_KEY = "optimizer"
+LIGHTNING_SCHEDULER_KEY = "lr_scheduler"
+LIGHTNING_SCHEDULER_CONFIG_KEY = "scheduler"
+LIGHTNING_INTERVAL_KEY = "interval"
+LIGHTNING_DEFAULT_INTERVAL = "epoch"
+LIGHTNING_STEP_INTERVAL = "step"
+#: schedulers whose length is counted in optimizer steps (Lightning must step them with ``"interval": "step"``):
+#: torch's per-batch cycles and every transformers schedule factory (``num_training_steps``)
+PER_STEP_SCHEDULERS = frozenset(("torch.optim.lr_scheduler.OneCycleLR", "torch.optim.lr_scheduler.CyclicLR")) | TRANSFORMERS_SCHEDULE_FACTORIES
+#: Lightning callbacks that pick a checkpoint or stop by a monitored metric, with the default of their ``mode``
+METRIC_CALLBACKS = {
+    f"{package}callbacks.{module}{name}": "min"
+    for package in ("pytorch_lightning.", "lightning.pytorch.")
+    for module, name in (("", "ModelCheckpoint"), ("", "EarlyStopping"), ("model_checkpoint.", "ModelCheckpoint"),
+                         ("early_stopping.", "EarlyStopping"))
+}
+#: a callback's ``mode`` values: the one that keeps the lowest metric and the one that keeps the highest
+LIGHTNING_MODE_LOWER = "min"
+LIGHTNING_MODE_HIGHER = "max"
