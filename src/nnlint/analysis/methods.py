@@ -14,7 +14,7 @@ from nnlint.analysis import config, syntax
 from nnlint.analysis.containers import call_arguments, mapping_method
 from nnlint.analysis.env import Env
 from nnlint.analysis.fields import ObjectFields
-from nnlint.analysis.frameworks import accelerate
+from nnlint.analysis.frameworks import accelerate, lightning
 from nnlint.analysis.objects import find_method
 from nnlint.analysis.torch_api import (
     KIND_PRESERVING_METHODS,
@@ -71,6 +71,8 @@ class MethodCalls(ObjectFields):
             if accelerate.is_accelerator(receiver):
                 return accelerate.method_result(method, call_arguments(node, lambda inner: self.evaluate(inner, env)))
             function = find_method(receiver.cls, method) if receiver.cls is not None else None
+            if function is None and lightning.is_optimizers_call(receiver, method):
+                return self._lightning_optimizers(receiver)
             return UNKNOWN if function is None else self._enter(function, node, env, receiver=receiver)
         if isinstance(receiver, Sequence) and method in _LIST_MUTATORS and isinstance(node.func, cst.Attribute):
             self._bind(node.func.value, Sequence((), False, receiver.origin), env)  # still a plain list, of unknown length
@@ -88,6 +90,14 @@ class MethodCalls(ObjectFields):
             if method in KIND_PRESERVING_METHODS:
                 return receiver
         return UNKNOWN
+
+    def _lightning_optimizers(self, module: Instance) -> Value:
+        """``self.optimizers()`` in a LightningModule: the optimizers its ``configure_optimizers`` returns."""
+        configure = lightning.configure_optimizers(module.cls) if module.cls is not None else None
+        if configure is None:
+            return UNKNOWN
+        returned, _, _ = self.for_module(configure.module).call(configure, Arguments((module,), Mapping(())), Env())
+        return lightning.optimizers(returned)
 
     def _flag(self, node: cst.BaseExpression | None, env: Env) -> bool | None:
         """A boolean argument known on this path (``model.train(is_train)`` with ``is_train = split == "train"``)."""
