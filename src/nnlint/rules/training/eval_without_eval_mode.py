@@ -296,6 +296,10 @@ class EvalWithoutEvalMode(Rule):
             return
         env = self.context.env()
         reported: set[Instance] = set()
+        # calls of an inner loop are that loop's to judge (its own mode on entry): the flip inside this
+        # loop that an inner loop starts from would otherwise report the same call twice
+        inner = {call for statement in syntax.walk_statements(syntax.body_statements(node))
+                 if isinstance(statement, cst.For) for call in syntax.calls_in(statement.body)}
         for call in calls:
             model = model_call_target(call, self.context, env)
             if model is None or model in reported:
@@ -304,7 +308,8 @@ class EvalWithoutEvalMode(Rule):
             # eval mode on purpose before training (frozen BatchNorm) is {EVAL} throughout and stays silent
             expected = {Mode.TRAIN, Mode.EVAL} if training_loop else {Mode.TRAIN}
             # or, in training, eval mode set inside the loop (an evaluation helper every N steps) and never undone there
-            flipped = training_loop and env.modes.get(model) == {Mode.TRAIN} and self._mode_at(call, model) == expected
+            flipped = (training_loop and call not in inner and env.modes.get(model) == {Mode.TRAIN}
+                       and self._mode_at(call, model) == expected)
             if env.modes.get(model) != expected and not flipped:
                 continue
             layers, known = mode_dependent_layers(model)
