@@ -134,7 +134,8 @@ class ScopeWalker(StatementWalker):
         for where, (scope, statement, call) in candidates:
             assert isinstance(call.func, cst.Attribute)
             receiver = where.value(call.func.value, where.env_before(statement, scope))
-            if isinstance(receiver, Instance) and receiver.cls is owner:
+            if isinstance(receiver, Instance) and receiver.cls is not None and receiver.cls.qualname == owner.qualname:  # by name:
+                # an importer walked before this file's check holds objects of the class as parsed then
                 found.append((where, (scope, statement, call)))
         return found
 
