@@ -4,52 +4,15 @@ Static rules describe themselves through their class (see ``rule.py``); the
 tracer and the doctor declare their codes as ``RuleDoc`` values in
 ``nnlint/trace/codes.py`` and ``nnlint/doctor/codes.py`` (modules that must not
 import torch, so that ``nnlint rule NT101`` and the generated ``rules/``
-catalogue work without it). ``all_docs()`` gathers the three.
+catalogue work without it). ``all_docs()`` gathers the three. ``RuleDoc`` itself
+lives in ``rule_doc.py``, below the rules, so that nothing here imports in a circle.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from nnlint.rule_doc import CODE_PATTERN, OWN_CODES, REQUIRED_HEADINGS, RuleDoc
 
-from nnlint.diagnostic import Severity
-
-#: Headings every rule's docs must have, in this order (ruff's layout).
-REQUIRED_HEADINGS = ("## What it does", "## Why is this bad?", "## Example", "## Use instead")
-
-CODE_PATTERN = re.compile(r"^N[NTD]\d{3}$")
-
-#: Codes about nnlint itself (its own comments, a file it cannot parse): no checklist item to name.
-OWN_CODES = "NN0"
-
-
-@dataclass(frozen=True)
-class RuleDoc:
-    code: str  # NNxxx static check, NTxxx model trace, NDxxx training doctor
-    name: str  # kebab-case, names the pattern (not the fix)
-    checklist: tuple[int, ...]  # items of the "37 reasons" checklist it covers
-    summary: str  # one line
-    docs: str  # markdown with REQUIRED_HEADINGS
-    source: str  # "check" | "trace" | "doctor"
-    severity: Severity = Severity.WARNING
-    fixable: bool = False
-    default_enabled: bool = True
-
-    def problems(self) -> list[str]:
-        """Why this entry is malformed (empty when it is fine); tests and ``__init_subclass__`` use it."""
-        found = []
-        if not CODE_PATTERN.match(self.code):
-            found.append(f"code {self.code!r} is not N[NTD] followed by three digits")
-        if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", self.name):
-            found.append(f"name {self.name!r} is not kebab-case")
-        if (not self.checklist and not self.code.startswith(OWN_CODES)) or any(not 1 <= item <= 37 for item in self.checklist):
-            found.append(f"checklist {self.checklist!r} must name items 1..37")
-        if not self.summary.strip():
-            found.append("summary is empty")
-        positions = [self.docs.find(heading) for heading in REQUIRED_HEADINGS]
-        if -1 in positions or positions != sorted(positions):
-            found.append(f"docs need the headings {', '.join(REQUIRED_HEADINGS)} in that order")
-        return found
+__all__ = ["CODE_PATTERN", "OWN_CODES", "REQUIRED_HEADINGS", "RuleDoc", "all_docs", "find_doc", "known_code_or_prefix"]
 
 
 def all_docs() -> list[RuleDoc]:
@@ -57,13 +20,16 @@ def all_docs() -> list[RuleDoc]:
     from nnlint.registry import all_rules
 
     docs = [rule.doc() for rule in all_rules()]
-    for module_name in ("nnlint.trace.codes", "nnlint.doctor.codes"):
-        try:
-            module = __import__(module_name, fromlist=["CODES"])
-        except ModuleNotFoundError:
-            continue
-        docs.extend(module.CODES)
+    from nnlint.doctor.codes import CODES as DOCTOR_CODES  # both import no torch
+    from nnlint.trace.codes import CODES as TRACE_CODES
+
+    docs.extend((*TRACE_CODES, *DOCTOR_CODES))
     return sorted(docs, key=lambda doc: doc.code)
+
+
+def known_code_or_prefix(selector: str) -> bool:
+    """True when ``selector`` names at least one code nnlint has (all halves), or is ``ALL``."""
+    return selector == "ALL" or any(doc.code.startswith(selector) for doc in all_docs())
 
 
 def find_doc(code: str) -> RuleDoc | None:

@@ -32,13 +32,6 @@ def _subclasses(cls: type[Rule]) -> Iterable[type[Rule]]:
         yield from _subclasses(sub)
 
 
-def known_code_or_prefix(selector: str) -> bool:
-    """True when ``selector`` names at least one code nnlint has (all halves), or is ``ALL``."""
-    from nnlint.catalog import all_docs
-
-    return selector == "ALL" or any(doc.code.startswith(selector) for doc in all_docs())
-
-
 def select_codes(
     codes: Iterable[str], select: Iterable[str] | None, extend_select: Iterable[str], ignore: Iterable[str], default: Iterable[str]
 ) -> frozenset[str]:

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 import libcst as cst
 
-from nnlint.catalog import RuleDoc
 from nnlint.diagnostic import Applicability, Severity
+from nnlint.rule_doc import RuleDoc
 
 if TYPE_CHECKING:
     from nnlint.analysis.context import FileContext

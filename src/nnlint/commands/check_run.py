@@ -12,15 +12,14 @@ from pathlib import Path
 
 from nnlint.autofix import applicable, apply_fixes, fix_until_stable
 from nnlint.cache import DEFAULT_DIRECTORY
+from nnlint.catalog import known_code_or_prefix
+from nnlint.commands.check_views import show_files, show_settings, write_check_report
 from nnlint.config import ConfigError, Settings, find_config, load_settings
 from nnlint.discovery import discover
 from nnlint.engine import FileResult, check_files, check_text
-from nnlint.limits import MB, FileLimits
-from nnlint.registry import known_code_or_prefix
-from nnlint.commands.check_views import show_files, show_settings, write_check_report
-from nnlint.sources import UnreadableSource, decode
-
 from nnlint.exit_codes import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
+from nnlint.limits import MB, FileLimits
+from nnlint.sources import UnreadableSource, decode
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,8 +9,8 @@ quote them, so that a threshold and its documentation cannot drift apart.
 
 from __future__ import annotations
 
-from nnlint.catalog import RuleDoc
 from nnlint.diagnostic import Severity
+from nnlint.rule_doc import RuleDoc
 
 # Thresholds (quoted by the docs below and used by nnlint.doctor.checks).
 INPUT_SCALE_LIMIT = 5.0  # |mean| or std of an input channel above this is "not standardised"

@@ -6,8 +6,8 @@ must work without torch: it imports nothing but the catalogue's data classes.
 
 from __future__ import annotations
 
-from nnlint.catalog import RuleDoc
 from nnlint.diagnostic import Severity
+from nnlint.rule_doc import RuleDoc
 
 
 def _doc(

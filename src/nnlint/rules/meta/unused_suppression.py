@@ -3,8 +3,8 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 
+from nnlint.catalog import known_code_or_prefix
 from nnlint.diagnostic import Applicability, Diagnostic, Edit, Fix, Range, Severity
-from nnlint.registry import known_code_or_prefix
 from nnlint.rule import Invalid, Rule, Valid
 from nnlint.suppression import Comment, Directive, Suppressions, hides_code
 
